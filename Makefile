@@ -1,0 +1,80 @@
+# feedwatch — build, test, run, install.
+#
+#   make run      install missing apt packages, build release, run the daemon on the shipped
+#                 config with its state under ./var/
+#   make test     same set-up, then every test (what .ci/run calls)
+#   make install  PREFIX=/usr/local DESTDIR= : binary, unit, example config, man pages
+#
+# Everything a fresh Debian machine lacks is installed by `make deps`; nothing else is assumed.
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+SWIFT      ?= swift
+CONFIG     ?= config/feedwatch.toml
+RUNDIR     ?= $(CURDIR)/var
+
+# Build-time and test-time Debian packages. libcurl's OpenSSL flavour matches libcrypto (one TLS stack).
+APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libssl-dev libsqlite3-dev pkg-config \
+               systemd python3 ca-certificates
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build release run test test-unit test-system lint install uninstall clean
+
+all: build
+
+## deps: install the Debian packages that are missing (no-op when all are present)
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## run: the daemon on the shipped config; state and event log under ./var (as systemd's
+## StateDirectory= and LogsDirectory= would give them), logs on stderr.
+run: release
+	@mkdir -p $(RUNDIR)/state $(RUNDIR)/log
+	STATE_DIRECTORY=$(RUNDIR)/state LOGS_DIRECTORY=$(RUNDIR)/log \
+	  $(CURDIR)/.build/release/feedwatch run --config $(CONFIG)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory test-system
+	$(MAKE) --no-print-directory lint
+
+## test-system: checks on the shipped files that need no Swift (unit file, default config)
+test-system:
+	./scripts/check-unit.sh systemd/feedwatch.service
+	./.build/debug/feedwatch check --config $(CONFIG)
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+install: release
+	install -D -m 0755 .build/release/feedwatch $(DESTDIR)$(BINDIR)/feedwatch
+	install -D -m 0644 systemd/feedwatch.service $(DESTDIR)$(UNITDIR)/feedwatch.service
+	sed -i 's#/usr/local/bin/feedwatch#$(BINDIR)/feedwatch#g' $(DESTDIR)$(UNITDIR)/feedwatch.service
+	install -D -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml.example
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml ] || \
+	  install -D -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/feedwatch $(DESTDIR)$(UNITDIR)/feedwatch.service \
+	      $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml.example
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml and the state directory"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,109 @@
+// swift-tools-version: 6.2
+// feedwatch: a feed-watching daemon. The targets follow the data flow:
+//   config -> schedule -> fetch (HTTP) -> parse -> normalise -> store -> match -> deliver
+// and the executable only wires them (see ARCHITECTURE.md).
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode plus the upcoming features the
+/// swift-server packages use, and warnings as errors so that a warning never lands.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "feedwatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "feedwatch", targets: ["feedwatch"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+    ],
+    targets: [
+        // C libraries, each behind a small shim header.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Values every stage shares: entries, stories, events, JSON writing, time.
+        .target(name: "FeedwatchModel", dependencies: ["CCrypto"], swiftSettings: strict),
+        .target(
+            name: "FeedwatchConfig",
+            dependencies: ["FeedwatchModel", "FeedwatchMatch", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict),
+        .target(name: "FeedwatchSchedule", dependencies: ["FeedwatchModel"], swiftSettings: strict),
+        .target(
+            name: "FeedwatchHTTP",
+            dependencies: ["CCurl", "FeedwatchModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(name: "FeedwatchParse", dependencies: ["CLibXML2", "FeedwatchModel"], swiftSettings: strict),
+        .target(
+            name: "FeedwatchFetch",
+            dependencies: ["FeedwatchHTTP", "FeedwatchParse", "FeedwatchModel"],
+            swiftSettings: strict),
+        .target(name: "FeedwatchNormalise", dependencies: ["FeedwatchModel"], swiftSettings: strict),
+        .target(name: "FeedwatchMatch", dependencies: ["FeedwatchModel"], swiftSettings: strict),
+        .target(
+            name: "FeedwatchStore",
+            dependencies: ["FeedwatchModel", "FeedwatchNormalise", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "FeedwatchDeliver",
+            dependencies: [
+                "FeedwatchModel", "FeedwatchStore", "FeedwatchHTTP", "CCrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "FeedwatchDaemon",
+            dependencies: [
+                "FeedwatchModel", "FeedwatchConfig", "FeedwatchSchedule", "FeedwatchHTTP", "FeedwatchFetch",
+                "FeedwatchParse", "FeedwatchNormalise", "FeedwatchMatch", "FeedwatchStore", "FeedwatchDeliver",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "feedwatch",
+            dependencies: [
+                "FeedwatchDaemon", "FeedwatchConfig", "FeedwatchParse", "FeedwatchModel", "FeedwatchMatch",
+                "FeedwatchStore", "FeedwatchFetch", "FeedwatchHTTP", "FeedwatchNormalise",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Helpers for the tests: loopback HTTP servers, temporary directories, the built binary.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: strict),
+        .testTarget(
+            name: "FeedwatchTests",
+            dependencies: [
+                "FeedwatchModel", "FeedwatchConfig", "FeedwatchSchedule", "FeedwatchHTTP", "FeedwatchParse",
+                "FeedwatchFetch", "FeedwatchNormalise", "FeedwatchMatch", "FeedwatchStore", "FeedwatchDeliver",
+                "FeedwatchDaemon", "TestSupport",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "feedwatch", "TestSupport",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
+            swiftSettings: strict),
+    ]
+)
