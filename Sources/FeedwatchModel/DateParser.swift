@@ -1,0 +1,364 @@
+import Foundation
+
+/// Parses the dates feeds actually carry into instants, by hand and without Foundation.
+///
+/// Two families are understood:
+/// - ISO 8601 / W3C-DTF / RFC 3339: `2003-12-31T10:14:55.12-08:00`, `2003-12-31 10:14:55`,
+///   `2003-12`, `2003`, `20031231T101455Z`, and the two-digit-year forms `03-12-31`, `031231`.
+/// - RFC 822 / 2822 and its real-world variants, read as a bag of tokens: weekday optional, day and
+///   month in either order, two- or four-digit years, missing seconds or a missing time, named zones
+///   (`EST`, `PDT`, `UT`, `MEST`, `Etc/GMT`, `GMT+1`), offsets with or without a colon, asctime and
+///   JavaScript `Date` strings, `AM`/`PM`, English month names in full.
+/// Greek, Hungarian and Korean month and day words seen in feeds are translated first.
+///
+/// A date without a zone is UTC. Anything not understood is nil: never "now", never a guess at a
+/// field that is not there, and no input can make the parser trap or loop.
+public enum DateParser {
+    public static func parse(_ text: String) -> Timestamp? {
+        var s = text.trimmingASCIIWhitespace()
+        guard !s.isEmpty, s.utf8.count <= 128 else { return nil }
+        var defaultZone = 0
+        var addHours = 0
+        if s.utf8.contains(where: { $0 >= 0x80 }) {
+            guard let localized = translate(s) else { return nil }
+            (s, defaultZone, addHours) = localized
+        }
+        let bytes = Array(s.utf8)
+        if let t = parseISO(bytes, defaultZone: defaultZone) {
+            return t.adding(seconds: Int64(addHours * 3600))
+        }
+        return parseTokens(bytes, defaultZone: defaultZone)
+    }
+
+    // MARK: - ISO 8601
+
+    static func parseISO(_ s: [UInt8], defaultZone: Int) -> Timestamp? {
+        var r = Reader(s)
+        guard let first = r.digits(max: 8) else { return nil }
+        var year: Int
+        var month = 1
+        var day = 1
+        switch first.count {
+        case 4:
+            year = first.value
+            if r.eat(0x2D) {  // -
+                guard let m = r.digits(max: 3) else { return nil }
+                month = m.value
+                if r.eat(0x2D) {
+                    guard let d = r.digits(max: 2) else { return nil }
+                    day = d.value
+                }
+            }
+        case 8:
+            year = first.value / 10_000
+            month = (first.value / 100) % 100
+            day = first.value % 100
+        case 6 where r.atEnd:
+            year = expandYear(first.value / 10_000)
+            month = (first.value / 100) % 100
+            day = first.value % 100
+        case 2 where r.peek == 0x2D:
+            year = expandYear(first.value)
+            r.advance()
+            guard let m = r.digits(max: 2), r.eat(0x2D), let d = r.digits(max: 2), r.atEnd else { return nil }
+            month = m.value
+            day = d.value
+        default:
+            return nil
+        }
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var zone = defaultZone
+        if !r.atEnd {
+            guard r.eat(0x54) || r.eat(0x74) || r.eat(0x20) else { return nil }  // T, t, space
+            while r.eat(0x20) {}
+            guard let h = r.digits(max: 2) else { return nil }
+            hour = h.value
+            if r.eat(0x3A) {
+                guard let m = r.digits(max: 2) else { return nil }
+                minute = m.value
+                if r.eat(0x3A) {
+                    guard let sec = r.digits(max: 2) else { return nil }
+                    second = sec.value
+                }
+            } else if h.count == 2, let rest = r.digits(max: 4), rest.count == 4 {
+                minute = rest.value / 100
+                second = rest.value % 100
+            } else if h.count == 2, let rest = r.digits(max: 2) {
+                minute = rest.value
+            }
+            if r.eat(0x2E) || r.eat(0x2C) {  // fraction, dropped
+                guard r.digits(max: 12) != nil else { return nil }
+            }
+            while r.eat(0x20) {}
+            if !r.atEnd {
+                guard let z = r.zoneDesignator() else { return nil }
+                zone = z
+            }
+            guard r.atEnd else { return nil }
+        }
+        guard let t = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        else { return nil }
+        return t.adding(seconds: Int64(-zone * 60))
+    }
+
+    // MARK: - RFC 822 and relatives
+
+    private enum Token {
+        case number(value: Int, count: Int)
+        case word(String)
+        case time(h: Int, m: Int, s: Int)
+        case offset(minutes: Int)
+        case ymd(y: Int, m: Int, d: Int)
+    }
+
+    static func parseTokens(_ s: [UInt8], defaultZone: Int) -> Timestamp? {
+        guard let tokens = tokenize(s) else { return nil }
+        var year: Int? = nil
+        var month: Int? = nil
+        var day: Int? = nil
+        var time: (Int, Int, Int)? = nil
+        var zone: Int? = nil
+        var pm: Bool? = nil
+        var numbers: [(value: Int, count: Int, afterMonth: Bool)] = []
+        for (index, token) in tokens.enumerated() {
+            switch token {
+            case .ymd(let y, let m, let d):
+                guard year == nil else { return nil }
+                (year, month, day) = (y, m, d)
+            case .time(let h, let m, let sec):
+                guard time == nil else { return nil }
+                time = (h, m, sec)
+            case .offset(let minutes):
+                // "GMT+01:00": the offset refines the named zone before it.
+                zone = (zone ?? 0) + minutes
+            case .number(let value, let count):
+                numbers.append((value, count, month != nil))
+            case .word(let w):
+                if let m = monthNumber(w) {
+                    guard month == nil else { return nil }
+                    month = m
+                } else if weekdays.contains(w) {
+                    continue
+                } else if w == "am" || w == "pm" {
+                    pm = w == "pm"
+                } else if let z = zones[w], time != nil || index > 0 {
+                    zone = z
+                } else if w == "etc" || w == "at" || w == "t" {
+                    continue
+                } else {
+                    return nil
+                }
+            }
+        }
+        guard let month else { return nil }
+        for n in numbers where n.count == 4 {
+            guard year == nil else { return nil }
+            year = n.value
+        }
+        var small = numbers.filter { $0.count <= 2 }
+        if day == nil {
+            guard !small.isEmpty else { return nil }
+            day = small.removeFirst().value
+        }
+        if year == nil {
+            guard let y = small.first(where: { $0.afterMonth }) ?? small.first else { return nil }
+            year = expandYear(y.value)
+            small.removeAll { $0.value == y.value && $0.count == y.count }
+        }
+        guard let year, let day, numbers.count <= 3 else { return nil }
+        var (hour, minute, second) = time ?? (0, 0, 0)
+        if let pm {
+            guard hour >= 1 && hour <= 12 else { return nil }
+            if pm && hour < 12 { hour += 12 }
+            if !pm && hour == 12 { hour = 0 }
+        }
+        guard let t = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        else { return nil }
+        return t.adding(seconds: Int64(-(zone ?? defaultZone) * 60))
+    }
+
+    private static func tokenize(_ s: [UInt8]) -> [Token]? {
+        var r = Reader(s)
+        var tokens: [Token] = []
+        while !r.atEnd {
+            let b = r.peek ?? 0
+            if b == 0x20 || b == 0x2C || b == 0x2E || b == 0x09 || b == 0x28 || b == 0x29 || b == 0x2F {
+                r.advance()
+            } else if isDigit(b) {
+                guard let n = r.digits(max: 4) else { return nil }
+                if r.peek == 0x3A {
+                    var parts = [n.value]
+                    while r.eat(0x3A) {
+                        guard let p = r.digits(max: 2) else { return nil }
+                        parts.append(p.value)
+                    }
+                    guard parts.count <= 3, n.count <= 2 else { return nil }
+                    if r.eat(0x2E) { _ = r.digits(max: 9) }  // fractional seconds
+                    tokens.append(.time(h: parts[0], m: parts[1], s: parts.count > 2 ? parts[2] : 0))
+                } else if r.peek == 0x2F && n.count == 4 {
+                    r.advance()
+                    guard let m = r.digits(max: 2), r.eat(0x2F), let d = r.digits(max: 2) else { return nil }
+                    tokens.append(.ymd(y: n.value, m: m.value, d: d.value))
+                } else if r.peek.map(isDigit) == true {
+                    return nil
+                } else {
+                    tokens.append(.number(value: n.value, count: n.count))
+                }
+            } else if b == 0x2B || b == 0x2D {  // + -
+                guard let z = r.zoneDesignator() else { return nil }
+                tokens.append(.offset(minutes: z))
+            } else if isLetter(b) {
+                var word: [UInt8] = []
+                while let c = r.peek, isLetter(c), word.count < 16 {
+                    word.append(c | 0x20)
+                    r.advance()
+                }
+                if let c = r.peek, isLetter(c) { return nil }
+                tokens.append(.word(String(decoding: word, as: UTF8.self)))
+            } else {
+                return nil
+            }
+        }
+        return tokens
+    }
+
+    // MARK: - Tables
+
+    static func monthNumber(_ w: String) -> Int? {
+        if let m = months[w] { return m }
+        // Full and dotted names: "january", "sept".
+        guard w.count >= 3 else { return nil }
+        let prefix = String(w.prefix(3))
+        guard let m = months[prefix], fullMonths[m - 1].hasPrefix(w) else { return nil }
+        return m
+    }
+
+    private static let months: [String: Int] = [
+        "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11,
+        "dec": 12,
+    ]
+    private static let fullMonths = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+        "december",
+    ]
+    private static let weekdays: Set<String> = [
+        "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday", "friday",
+        "saturday", "sunday", "tues", "thur", "thurs",
+    ]
+
+    /// Named zones, in minutes east of UTC. The one-letter North American abbreviations (AT, ET,
+    /// CT, MT, PT) are read as standard time, as feedparser does.
+    static let zones: [String: Int] = [
+        "ut": 0, "utc": 0, "gmt": 0, "z": 0, "wet": 0, "bst": 60, "ist": 330, "cet": 60, "met": 60, "cest": 120,
+        "mest": 120, "eet": 120, "eest": 180, "msk": 180, "jst": 540, "kst": 540, "hkt": 480, "sgt": 480, "awst": 480,
+        "aest": 600, "aedt": 660, "acst": 570, "nzst": 720, "nzdt": 780, "ast": -240, "adt": -180, "at": -240,
+        "est": -300, "edt": -240, "et": -300, "cst": -360, "cdt": -300, "ct": -360, "mst": -420, "mdt": -360,
+        "mt": -420, "pst": -480, "pdt": -420, "pt": -480, "akst": -540, "akdt": -480, "hst": -600,
+    ]
+
+    /// Two-digit years: 00-49 are 2000-2049, 50-99 are 1950-1999 (RFC 2822 section 4.3).
+    static func expandYear(_ y: Int) -> Int { y < 50 ? 2000 + y : (y < 100 ? 1900 + y : y) }
+
+    /// Rewrites the non-English date words seen in feeds into English or ISO form. Returns the
+    /// rewritten text, the zone to assume (Korean dates are in KST) and hours to add (Korean PM).
+    private static func translate(_ s: String) -> (String, Int, Int)? {
+        var s = s
+        var zone = 0
+        var addHours = 0
+        for (word, english) in localizedWords where s.contains(word) {
+            s = s.replacingAll(word, with: english)
+        }
+        if s.contains("년") || s.contains("월") || s.contains("일") || s.contains("오후") || s.contains("오전") {
+            zone = 540
+            if s.contains("오후") { addHours = 12 }
+            s = s.replacingAll("오후", with: "").replacingAll("오전", with: "")
+            s = s.replacingAll("년 ", with: "-").replacingAll("월 ", with: "-").replacingAll("일", with: "")
+            s = s.replacingAll("년", with: "-").replacingAll("월", with: "-")
+            s = s.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
+        guard !s.utf8.contains(where: { $0 >= 0x80 }) else { return nil }
+        return (s, zone, addHours)
+    }
+
+    private static let localizedWords: [(String, String)] = [
+        // Greek (feedparser's table)
+        ("Ιαν", "Jan"), ("Φεβ", "Feb"), ("Μάώ", "Mar"), ("Μαώ", "Mar"), ("Απρ", "Apr"), ("Μάι", "May"), ("Μαϊ", "May"),
+        ("Μαι", "May"), ("Ιούν", "Jun"), ("Ιον", "Jun"), ("Ιούλ", "Jul"), ("Ιολ", "Jul"), ("Αύγ", "Aug"),
+        ("Αυγ", "Aug"),
+        ("Σεπ", "Sep"), ("Οκτ", "Oct"), ("Νοέ", "Nov"), ("Νοε", "Nov"), ("Δεκ", "Dec"), ("Κυρ", "Sun"), ("Δευ", "Mon"),
+        ("Τρι", "Tue"), ("Τετ", "Wed"), ("Πεμ", "Thu"), ("Παρ", "Fri"), ("Σαβ", "Sat"),
+        // Hungarian
+        ("január", "01"), ("február", "02"), ("március", "03"), ("április", "04"), ("május", "05"), ("június", "06"),
+        ("július", "07"), ("augusztus", "08"), ("szeptember", "09"), ("október", "10"), ("november", "11"),
+        ("december", "12"),
+    ]
+
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+
+    /// A cursor over ASCII bytes.
+    struct Reader {
+        let s: [UInt8]
+        var i = 0
+        init(_ s: [UInt8]) { self.s = s }
+        var atEnd: Bool { i >= s.count }
+        var peek: UInt8? { i < s.count ? s[i] : nil }
+        mutating func advance() { i += 1 }
+        mutating func eat(_ b: UInt8) -> Bool {
+            guard peek == b else { return false }
+            i += 1
+            return true
+        }
+        /// 1 to `max` digits, or nil if none; stops after `max` even if more follow.
+        mutating func digits(max: Int) -> (value: Int, count: Int)? {
+            var v = 0
+            var n = 0
+            while n < max, let b = peek, isDigit(b) {
+                v = v * 10 + Int(b - 0x30)
+                n += 1
+                i += 1
+            }
+            return n == 0 ? nil : (v, n)
+        }
+        /// `Z`, `+hh`, `+hhmm`, `+hh:mm` (and `-`), in minutes east of UTC; nil if malformed.
+        mutating func zoneDesignator() -> Int? {
+            if eat(0x5A) || eat(0x7A) { return 0 }
+            let sign: Int
+            if eat(0x2B) {
+                sign = 1
+            } else if eat(0x2D) {
+                sign = -1
+            } else {
+                return nil
+            }
+            guard let h = digits(max: 4) else { return nil }
+            var hours = h.value
+            var minutes = 0
+            if h.count == 4 {
+                hours = h.value / 100
+                minutes = h.value % 100
+            } else if h.count == 3 {
+                return nil
+            } else if eat(0x3A) {
+                guard let m = digits(max: 2), m.count == 2 else { return nil }
+                minutes = m.value
+            }
+            guard hours <= 23, minutes <= 59 else { return nil }
+            return sign * (hours * 60 + minutes)
+        }
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and line ends.
+    public func trimmingASCIIWhitespace() -> String {
+        let ws: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        return String(self.drop(while: ws).reversed().drop(while: ws).reversed())
+    }
+
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        replacingOccurrences(of: target, with: replacement)
+    }
+}

@@ -1,0 +1,61 @@
+internal import CCrypto
+
+/// SHA-256 and HMAC-SHA256 through libcrypto (OpenSSL 3), the system's audited implementation.
+public enum Digest {
+    /// The SHA-256 of `bytes`, 32 bytes.
+    public static func sha256<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
+        var out = [UInt8](repeating: 0, count: 32)
+        var outLength: UInt32 = 0
+        let ok = bytes.withContiguousStorageIfAvailable { buf in
+            out.withUnsafeMutableBufferPointer { o in
+                EVP_Digest(buf.baseAddress, buf.count, o.baseAddress, &outLength, EVP_sha256(), nil)
+            }
+        }
+        if ok == nil {
+            let copy = Array(bytes)
+            _ = copy.withUnsafeBufferPointer { buf in
+                out.withUnsafeMutableBufferPointer { o in
+                    EVP_Digest(buf.baseAddress, buf.count, o.baseAddress, &outLength, EVP_sha256(), nil)
+                }
+            }
+        }
+        return out
+    }
+
+    public static func sha256(_ s: String) -> [UInt8] { sha256(Array(s.utf8)) }
+
+    /// HMAC-SHA256 of `message` under `key`, 32 bytes.
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var outLength: UInt32 = 0
+        key.withUnsafeBufferPointer { k in
+            message.withUnsafeBufferPointer { m in
+                out.withUnsafeMutableBufferPointer { o in
+                    _ = HMAC(
+                        EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress, m.count, o.baseAddress, &outLength)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Compares two byte strings in time that depends only on their lengths (for signatures).
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 }
+        }
+    }
+
+    /// Lower-case hexadecimal.
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,592 @@
+import FeedwatchModel
+
+/// Turns the element events of an RSS, RDF or Atom document into entries.
+///
+/// One state machine serves every format: an element means the same thing wherever its vocabulary
+/// appears (an Atom link inside an RSS item is an Atom link). Fields are filled by priority, not by
+/// order of appearance: an RSS item with both `pubDate` and `dc:date` takes `pubDate` whichever
+/// comes first. Text is captured only inside elements that matter, so an item's cost is its fields,
+/// not its size.
+///
+/// Markup inside a captured field (XHTML content, or HTML a publisher forgot to escape) is written
+/// back as tags into the field's text, which then goes through the one HTML-to-text conversion.
+final class FeedBuilder {
+    enum TextKind: Equatable {
+        /// Plain text: only whitespace is collapsed.
+        case plain
+        /// HTML source, possibly with markup given as child elements.
+        case html
+        /// XHTML child elements: text arrives decoded and is escaped as it is captured.
+        case xhtml
+        /// Atom 0.3 `mode="base64"`: base64 of HTML.
+        case base64
+        /// Content that is not text (an image inline in Atom content): not captured.
+        case skip
+    }
+
+    fileprivate enum Target {
+        case title(Int)
+        case link(Int)
+        case summary(Int)
+        case content(Int)
+        case id(Int)
+        case published(Int)
+        case updated(Int)
+        case guid, dcDate, author, category, authorName, authorEmail
+        case feedTitle(Int)
+        case feedLink(Int)
+        case ttl, updatePeriod, updateFrequency, skipHour, skipDay
+    }
+
+    fileprivate struct Capture {
+        var target: Target
+        var kind: TextKind
+        var depth: Int
+        var buffer: [UInt8] = []
+        var base: String?
+        var truncated = false
+    }
+
+    /// An entry being read, with the priority each field was filled at.
+    private struct Draft {
+        var entry = Entry()
+        var titleRank = 0, linkRank = 0, summaryRank = 0, contentRank = 0, idRank = 0, publishedRank = 0
+        var updatedRank = 0
+        /// RSS `guid isPermaLink` (true unless said otherwise): the guid may stand in for a link.
+        var guidIsPermaLink = true
+        var guid: String?
+        var guidBase: String?
+    }
+
+    private struct AuthorDraft {
+        var name = ""
+        var email = ""
+        var depth: Int
+    }
+
+    private(set) var feed = FeedInfo()
+    private(set) var problem: ParseProblem?
+    private(set) var entryCount = 0
+    private(set) var fieldTruncated = false
+    /// Set when the builder wants the parse to stop (not a feed, enough entries).
+    private(set) var wantsStop = false
+
+    private let documentURL: String?
+    private let limits: ParseLimits
+    private let onEntry: (Entry) -> Void
+    /// Called once, before the first entry, with the feed's metadata as read so far.
+    private let onFeed: (FeedInfo) -> Void
+    private var feedAnnounced = false
+
+    private var depth = 0
+    private var stack: [Element] = []
+    private var bases: [String?] = []
+    private var draft: Draft?
+    private var entryDepth = 0
+    private var capture: Capture?
+    private var author: AuthorDraft?
+    private var feedTitleRank = 0
+    private var feedLinkRank = 0
+    private var syPeriod: String?
+    private var syFrequency: Int64?
+    private var rootSeen = false
+
+    init(
+        documentURL: String?, limits: ParseLimits, onFeed: @escaping (FeedInfo) -> Void,
+        onEntry: @escaping (Entry) -> Void
+    ) {
+        self.documentURL = documentURL
+        self.limits = limits
+        self.onFeed = onFeed
+        self.onEntry = onEntry
+        bases.append(documentURL)
+    }
+
+    // MARK: - Events
+
+    func start(_ element: Element, namespace: Element.Namespace, local: String, attributes: Attributes) {
+        depth += 1
+        let parent = stack.last ?? .other
+        stack.append(element)
+        var base = bases.last ?? nil
+        if let xmlBase = attributes.value(Attributes.xmlBase) {
+            base = URLResolver.resolve(xmlBase, against: base) ?? base
+        }
+        bases.append(base)
+
+        if feed.format == nil {
+            // Until a feed root is found, look for one: some servers wrap a feed in an HTML page.
+            checkRoot(element, namespace: namespace, local: local, attributes: attributes, isFirst: !rootSeen)
+            rootSeen = true
+            return
+        }
+        if capture != nil {
+            appendStartTag(local)
+            return
+        }
+        if draft != nil {
+            // The entry's own fields are its direct children: a <title> inside some other
+            // vocabulary's block within the item (Open Graph, an image) is not the entry's title.
+            // Extension elements (Dublin Core, Media RSS, iTunes) count at any depth.
+            let direct = parent == .item || parent == .atomEntry
+            if direct || !Self.coreFields.contains(element) {
+                startInEntry(element, attributes: attributes, base: base)
+            }
+            return
+        }
+        switch element {
+        case .item, .atomEntry:
+            var d = Draft()
+            if let about = attributes.value(local: "about", namespace: Attributes.rdfNamespace) {
+                d.entry.id = about.trimmingASCIIWhitespace()
+                d.idRank = 1
+            }
+            if let href = attributes.value(local: "HREF") ?? attributes.value(local: "href"),
+                let url = URLResolver.resolve(href, against: base)
+            {
+                (d.entry.link, d.linkRank) = (url, 1)
+            }
+            if let lastmod = attributes.value(local: "LASTMOD"), let t = DateParser.parse(lastmod) {
+                (d.entry.updated, d.updatedRank) = (t, 1)
+            }
+            draft = d
+            entryDepth = depth
+        case .title where parent == .channel || (parent == .rss && feed.format != nil),
+            .atomTitle where parent == .atomFeed:
+            begin(.feedTitle(2), kind: textKind(element, attributes), base: base)
+        case .dcTitle where parent == .channel:
+            begin(.feedTitle(1), kind: .plain, base: base)
+        case .link where parent == .channel:
+            if let href = attributes.value(local: "href") {
+                setFeedLink(href, base: base, rank: 1)
+            } else {
+                begin(.feedLink(2), kind: .plain, base: base)
+            }
+        case .atomLink where parent == .atomFeed || parent == .channel:
+            let rel = attributes.value(local: "rel") ?? "alternate"
+            if rel == "alternate", let href = attributes.value(local: "href") {
+                setFeedLink(href, base: base, rank: parent == .atomFeed ? 2 : 1)
+            }
+        case .ttl where parent == .channel: begin(.ttl, kind: .plain, base: base)
+        case .syUpdatePeriod: begin(.updatePeriod, kind: .plain, base: base)
+        case .syUpdateFrequency: begin(.updateFrequency, kind: .plain, base: base)
+        case .hour where parent == .skipHours: begin(.skipHour, kind: .plain, base: base)
+        case .day where parent == .skipDays: begin(.skipDay, kind: .plain, base: base)
+        default: break
+        }
+    }
+
+    func end() {
+        defer {
+            depth -= 1
+            stack.removeLast()
+            bases.removeLast()
+        }
+        if var c = capture {
+            if depth == c.depth {
+                capture = nil
+                finish(&c)
+            } else if let local = currentLocalName {
+                appendEndTag(local)
+            }
+            return
+        }
+        if let a = author, depth == a.depth {
+            author = nil
+            let name = a.name
+            let email = a.email
+            let text = name.isEmpty ? email : (email.isEmpty ? name : "\(name) <\(email)>")
+            if !text.isEmpty { appendUnique(text, to: &draft, \.authors) }
+        }
+        if draft != nil && depth == entryDepth {
+            finishEntry()
+        }
+    }
+
+    /// The local name of the element being ended, kept only while capturing markup.
+    private var currentLocalName: String? { markupNames.last }
+    private var markupNames: [String] = []
+
+    func characters(_ text: UnsafeBufferPointer<UInt8>) {
+        guard let kind = capture?.kind else { return }
+        capture?.append(text, escaping: kind == .xhtml, limit: limits.maxFieldBytes)
+    }
+
+    /// Called at the end of the document. An entry still open there was cut off (a truncated
+    /// transfer, a parse stopped at a limit): it is dropped, not emitted half-read, because its
+    /// identity would be wrong and the complete entry will come with the next poll.
+    func finishDocument() {
+        capture = nil
+        if draft != nil {
+            draft = nil
+            droppedIncompleteEntry = true
+        }
+        announceFeed()
+    }
+
+    /// True when the document ended inside an entry, which was then dropped.
+    private(set) var droppedIncompleteEntry = false
+
+    /// True while the document's root element is open.
+    var isInsideRoot: Bool { depth > 0 }
+
+    // MARK: - Root
+
+    /// The reason the document's own root is not a feed, kept while a feed is looked for inside it.
+    private var rootProblem: ParseProblem?
+
+    private func checkRoot(
+        _ element: Element, namespace: Element.Namespace, local: String, attributes: Attributes, isFirst: Bool
+    ) {
+        switch element {
+        case .rss:
+            switch attributes.value(local: "version")?.trimmingASCIIWhitespace() {
+            case "0.91": feed.format = .rss091
+            case "0.92": feed.format = .rss092
+            case "0.90", "0.9": feed.format = .rss090
+            default: feed.format = .rss20
+            }
+        case .rdf: feed.format = .rss10
+        case .channel: feed.format = .rss20
+        case .atomFeed: feed.format = namespace == .atom03 ? .atom03 : .atom10
+        default:
+            if isFirst {
+                rootProblem = .notAFeed(
+                    element == .html ? "an HTML page" : "root element <\(local)> is not RSS, RDF or Atom")
+            }
+        }
+    }
+
+    /// Why the document is not a feed, when no feed root was found in it.
+    var notAFeedProblem: ParseProblem? { feed.format == nil ? rootProblem : nil }
+
+    private func stop(_ p: ParseProblem) {
+        if problem == nil || problem?.isFatal == false { problem = p }
+        wantsStop = true
+    }
+
+    // MARK: - Entries
+
+    private func startInEntry(_ element: Element, attributes: Attributes, base: String?) {
+        switch element {
+        case .title, .atomTitle: begin(.title(3), kind: textKind(element, attributes), base: base)
+        case .dcTitle: begin(.title(2), kind: .plain, base: base)
+        case .mediaTitle: begin(.title(1), kind: .plain, base: base)
+        case .link:
+            if attributes.value(local: "href") != nil {
+                atomLink(attributes, base: base)
+            } else {
+                begin(.link(3), kind: .plain, base: base)
+            }
+        case .atomLink: atomLink(attributes, base: base)
+        case .description, .atomSummary: begin(.summary(3), kind: textKind(element, attributes), base: base)
+        case .dcDescription, .abstract: begin(.summary(2), kind: .html, base: base)
+        case .itunesSummary: begin(.summary(1), kind: .plain, base: base)
+        case .contentEncoded, .atomContent:
+            if element == .atomContent, attributes.value(local: "src") != nil { return }
+            begin(.content(3), kind: textKind(element, attributes), base: base)
+        case .xhtmlBody, .body: begin(.content(2), kind: .xhtml, base: base)
+        case .fullitem: begin(.content(2), kind: .html, base: base)
+        case .rssSummary: begin(.content(1), kind: .html, base: base)
+        case .guid:
+            if let p = attributes.value(local: "isPermaLink")?.trimmingASCIIWhitespace().lowercased() {
+                draft?.guidIsPermaLink = p != "false"
+            }
+            begin(.guid, kind: .plain, base: base)
+        case .atomId: begin(.id(2), kind: .plain, base: base)
+        case .pubDate, .atomPublished: begin(.published(3), kind: .plain, base: base)
+        case .atomIssued: begin(.published(2), kind: .plain, base: base)
+        case .dcDate: begin(.dcDate, kind: .plain, base: base)
+        case .dctermsIssued, .dctermsCreated, .atomCreated: begin(.published(1), kind: .plain, base: base)
+        case .atomUpdated: begin(.updated(2), kind: .plain, base: base)
+        case .atomModified, .dctermsModified: begin(.updated(1), kind: .plain, base: base)
+        case .author, .dcCreator, .itunesAuthor: begin(.author, kind: .plain, base: base)
+        case .atomAuthor: author = AuthorDraft(depth: depth)
+        case .atomName where author != nil: begin(.authorName, kind: .plain, base: base)
+        case .atomEmail where author != nil: begin(.authorEmail, kind: .plain, base: base)
+        case .category:
+            // RSS category is text; Atom-style term attributes appear in the wild too.
+            if let term = attributes.value(local: "term") {
+                appendCategory(term)
+            } else {
+                begin(.category, kind: .plain, base: base)
+            }
+        case .dcSubject: begin(.category, kind: .plain, base: base)
+        case .atomCategory:
+            if let term = attributes.value(local: "term") ?? attributes.value(local: "label") { appendCategory(term) }
+        case .enclosure:
+            if let url = attributes.value(local: "url") {
+                addEnclosure(
+                    url, type: attributes.value(local: "type"), length: attributes.value(local: "length"), base: base)
+            }
+        case .mediaContent, .mediaThumbnail:
+            if let url = attributes.value(local: "url"), let resolved = URLResolver.resolve(url, against: base) {
+                let type =
+                    attributes.value(local: "type") ?? attributes.value(local: "medium")
+                    ?? (element == .mediaThumbnail ? "image" : "")
+                let size = attributes.value(local: "fileSize").flatMap { Int64($0.trimmingASCIIWhitespace()) }
+                if !(draft?.entry.media.contains { $0.url == resolved } ?? true) {
+                    draft?.entry.media.append(Enclosure(url: resolved, type: type, length: size))
+                }
+            }
+        default: break
+        }
+    }
+
+    /// RSS and Atom elements that describe an entry only as its direct children.
+    private static let coreFields: Set<Element> = [
+        .title, .link, .description, .guid, .pubDate, .author, .atomTitle, .atomLink,
+        .atomId, .atomSummary, .atomContent, .atomPublished, .atomUpdated, .atomIssued, .atomModified,
+        .atomCreated, .atomAuthor, .atomContributor, .atomCategory, .body, .fullitem, .rssSummary, .abstract,
+    ]
+
+    private func atomLink(_ attributes: Attributes, base: String?) {
+        guard let href = attributes.value(local: "href") else { return }
+        let rel = attributes.value(local: "rel")?.trimmingASCIIWhitespace() ?? "alternate"
+        switch rel {
+        case "alternate":
+            if let url = URLResolver.resolve(href, against: base), (draft?.linkRank ?? 0) < 2 {
+                draft?.entry.link = url
+                draft?.linkRank = 2
+            }
+        case "enclosure":
+            addEnclosure(
+                href, type: attributes.value(local: "type"), length: attributes.value(local: "length"), base: base)
+        default: break
+        }
+    }
+
+    private func addEnclosure(_ url: String, type: String?, length: String?, base: String?) {
+        guard let resolved = URLResolver.resolve(url, against: base) else { return }
+        guard !(draft?.entry.enclosures.contains { $0.url == resolved } ?? true) else { return }
+        let size = length.flatMap { Int64($0.trimmingASCIIWhitespace()) }
+        draft?.entry.enclosures.append(
+            Enclosure(url: resolved, type: type?.trimmingASCIIWhitespace() ?? "", length: size))
+    }
+
+    private func appendCategory(_ raw: String) {
+        let text = collapse(raw)
+        guard !text.isEmpty else { return }
+        appendUnique(text, to: &draft, \.categories)
+    }
+
+    private func appendUnique(_ s: String, to draft: inout Draft?, _ path: WritableKeyPath<Entry, [String]>) {
+        guard var d = draft else { return }
+        if !d.entry[keyPath: path].contains(s) { d.entry[keyPath: path].append(s) }
+        draft = d
+    }
+
+    private func finishEntry() {
+        guard var d = draft else { return }
+        draft = nil
+        author = nil
+        if let guid = d.guid {
+            if d.idRank < 2 {
+                d.entry.id = guid
+                d.idRank = 2
+            }
+            // feedparser's rule: a permalink guid stands in for a missing link.
+            if d.linkRank == 0, d.guidIsPermaLink, let url = URLResolver.resolve(guid, against: d.guidBase),
+                url.hasPrefix("http")
+            {
+                d.entry.link = url
+            }
+        }
+        if let id = d.entry.id, id.isEmpty { d.entry.id = nil }
+        announceFeed()
+        entryCount += 1
+        onEntry(d.entry)
+        if entryCount >= limits.maxEntries {
+            stop(.truncated("more than \(limits.maxEntries) entries; the first \(limits.maxEntries) were read"))
+        }
+    }
+
+    private func announceFeed() {
+        if feedAnnounced { return }
+        feedAnnounced = true
+        finishHints()
+        onFeed(feed)
+    }
+
+    // MARK: - Text capture
+
+    private func textKind(_ element: Element, _ attributes: Attributes) -> TextKind {
+        switch element {
+        case .title, .description, .contentEncoded:
+            return .html
+        case .atomTitle, .atomSummary, .atomContent:
+            let type = attributes.value(local: "type")?.trimmingASCIIWhitespace().lowercased()
+            let mode = attributes.value(local: "mode")?.trimmingASCIIWhitespace().lowercased()
+            if mode == "base64" { return .base64 }
+            switch type {
+            case nil, "", "text", "text/plain": return mode == "escaped" ? .html : (mode == "xml" ? .xhtml : .plain)
+            case "html", "text/html": return mode == "xml" ? .xhtml : .html
+            case "xhtml", "application/xhtml+xml": return .xhtml
+            case let t? where t.hasPrefix("text/") || t.hasSuffix("+xml") || t.hasSuffix("/xml"): return .plain
+            default: return .base64
+            }
+        default:
+            return .plain
+        }
+    }
+
+    private func begin(_ target: Target, kind: TextKind, base: String?) {
+        guard kind != .skip else { return }
+        capture = Capture(target: target, kind: kind, depth: depth, base: base)
+        markupNames.removeAll(keepingCapacity: true)
+    }
+
+    private func appendStartTag(_ local: String) {
+        markupNames.append(local)
+        capture?.appendMarkup("<" + local + ">", limit: limits.maxFieldBytes)
+    }
+
+    private func appendEndTag(_ local: String) {
+        markupNames.removeLast()
+        capture?.appendMarkup("</" + local + ">", limit: limits.maxFieldBytes)
+    }
+
+    private func finish(_ c: inout Capture) {
+        if c.truncated { fieldTruncated = true }
+        let text: String
+        switch c.kind {
+        case .plain: text = c.buffer.withUnsafeBufferPointer { HTMLText.text(fromPlain: $0) }
+        case .html, .xhtml: text = c.buffer.withUnsafeBufferPointer { HTMLText.text(fromHTML: $0) }
+        case .base64:
+            // Inline binary (an image) decodes to bytes that are not text: nothing to keep.
+            let decoded = Base64.decode(c.buffer)
+            guard !decoded.contains(0), String(validating: decoded, as: UTF8.self) != nil else { return }
+            text = decoded.withUnsafeBufferPointer { HTMLText.text(fromHTML: $0) }
+        case .skip: return
+        }
+        assign(text, to: c.target, base: c.base)
+    }
+
+    private func assign(_ text: String, to target: Target, base: String?) {
+        switch target {
+        case .feedTitle(let rank):
+            if rank > feedTitleRank && !text.isEmpty {
+                feed.title = text
+                feedTitleRank = rank
+            }
+        case .feedLink(let rank): setFeedLink(text, base: base, rank: rank)
+        case .ttl: feed.hints.ttl = Int64(text).map { $0 * 60 }
+        case .updatePeriod: syPeriod = text.lowercased()
+        case .updateFrequency: syFrequency = Int64(text)
+        case .skipHour: if let h = Int(text), (0...24).contains(h) { feed.hints.skipHours.insert(h % 24) }
+        case .skipDay:
+            let days = [
+                "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6, "sunday": 7,
+            ]
+            if let d = days[text.lowercased()] { feed.hints.skipDays.insert(d) }
+        case .authorName: author?.name = text
+        case .authorEmail: author?.email = text
+        default: assignEntryField(text, to: target, base: base)
+        }
+    }
+
+    private func assignEntryField(_ text: String, to target: Target, base: String?) {
+        guard var d = draft else { return }
+        switch target {
+        case .title(let rank):
+            if rank >= d.titleRank && !text.isEmpty { (d.entry.title, d.titleRank) = (text, rank) }
+        case .summary(let rank):
+            if rank >= d.summaryRank && !text.isEmpty { (d.entry.summary, d.summaryRank) = (text, rank) }
+        case .content(let rank):
+            if rank >= d.contentRank && !text.isEmpty { (d.entry.content, d.contentRank) = (text, rank) }
+        case .link(let rank):
+            if rank > d.linkRank, let url = URLResolver.resolve(text, against: base) {
+                (d.entry.link, d.linkRank) = (url, rank)
+            }
+        case .guid:
+            if d.guid == nil && !text.isEmpty { (d.guid, d.guidBase) = (text, base) }
+        case .id(let rank):
+            if rank > d.idRank && !text.isEmpty {
+                (d.entry.id, d.idRank) = (text, rank)
+            }
+        case .published(let rank):
+            if rank >= d.publishedRank, let t = DateParser.parse(text) {
+                (d.entry.published, d.publishedRank) = (t, rank)
+            }
+        case .updated(let rank):
+            if rank >= d.updatedRank, let t = DateParser.parse(text) { (d.entry.updated, d.updatedRank) = (t, rank) }
+        case .dcDate:
+            // Dublin Core's date is the one date an RSS 1.0 item has: its publication date, and
+            // (as feedparser reads it) its modification date.
+            guard let t = DateParser.parse(text) else { break }
+            if d.publishedRank < 1 { (d.entry.published, d.publishedRank) = (t, 1) }
+            if d.updatedRank < 1 { (d.entry.updated, d.updatedRank) = (t, 1) }
+        case .author:
+            let name = Self.authorName(text)
+            if !name.isEmpty && !d.entry.authors.contains(name) { d.entry.authors.append(name) }
+        case .category:
+            if !text.isEmpty && !d.entry.categories.contains(text) { d.entry.categories.append(text) }
+        default: break
+        }
+        draft = d
+    }
+
+    private func setFeedLink(_ raw: String, base: String?, rank: Int) {
+        guard rank > feedLinkRank, let url = URLResolver.resolve(collapse(raw), against: base) else { return }
+        feed.link = url
+        feedLinkRank = rank
+    }
+
+    private func finishHints() {
+        guard let period = syPeriod else { return }
+        let seconds: Int64
+        switch period {
+        case "hourly": seconds = 3600
+        case "daily": seconds = 86_400
+        case "weekly": seconds = 604_800
+        case "monthly": seconds = 2_592_000
+        case "yearly": seconds = 31_536_000
+        default: return
+        }
+        let frequency = max(1, syFrequency ?? 1)
+        feed.hints.updatePeriod = seconds / frequency
+    }
+
+    /// RSS writes authors as `email (Name)`; they are given as `Name <email>` like Atom's.
+    static func authorName(_ text: String) -> String {
+        guard text.hasSuffix(")"), let open = text.firstIndex(of: "(") else { return text }
+        let email = text[..<open].trimmingASCIIWhitespace()
+        let name = text[text.index(after: open)..<text.index(before: text.endIndex)].trimmingASCIIWhitespace()
+        guard email.contains("@"), !email.contains(" "), !name.isEmpty else { return text }
+        return name == email ? email : "\(name) <\(email)>"
+    }
+
+    private func collapse(_ s: String) -> String {
+        var s = s
+        return s.withUTF8 { HTMLText.text(fromPlain: $0) }
+    }
+}
+
+extension FeedBuilder.Capture {
+    fileprivate mutating func append(_ text: UnsafeBufferPointer<UInt8>, escaping: Bool, limit: Int) {
+        guard !truncated else { return }
+        guard buffer.count + text.count <= limit else {
+            truncated = true
+            return
+        }
+        if !escaping {
+            buffer.append(contentsOf: text)
+            return
+        }
+        for b in text {
+            switch b {
+            case 0x3C: buffer.append(contentsOf: [0x26, 0x6C, 0x74, 0x3B])  // &lt;
+            case 0x26: buffer.append(contentsOf: [0x26, 0x61, 0x6D, 0x70, 0x3B])  // &amp;
+            default: buffer.append(b)
+            }
+        }
+    }
+
+    fileprivate mutating func appendMarkup(_ tag: String, limit: Int) {
+        guard !truncated, buffer.count + tag.utf8.count <= limit else {
+            truncated = true
+            return
+        }
+        buffer.append(contentsOf: tag.utf8)
+    }
+}

@@ -1,0 +1,187 @@
+/// Rewrites character references that XML does not know into ones it does, as the UTF-8 text of a
+/// document streams towards libxml2.
+///
+/// Feeds are written by HTML tools. libxml2 in recover mode drops every undefined entity
+/// (`&nbsp;`, `&eacute;`) and every bare ampersand (`AT&T`, `?a=1&b=2`) with the text around it.
+/// Outside CDATA sections and comments, this rewriter turns:
+/// - an HTML5 named reference into numeric references (`&eacute;` -> `&#xE9;`);
+/// - an unknown name into literal text (`&foo;` -> `&amp;foo;`), which is what a browser shows;
+/// - an ampersand that starts no reference into `&amp;`.
+/// The five XML entities and well-formed numeric references pass unchanged. Leading whitespace
+/// before the first `<` is dropped (an XML declaration must come first).
+struct ReferenceRewriter {
+    private enum Section: Equatable { case markup, cdata, comment }
+    private var section = Section.markup
+    private var carry: [UInt8] = []
+    private var atStart = true
+
+    /// The longest construct that must be seen whole before deciding: `&` + name + `;`.
+    private static let lookahead = HTMLEntities.maxNameLength + 2
+
+    mutating func rewrite(_ input: [UInt8], final: Bool, into out: inout [UInt8]) {
+        if carry.isEmpty {
+            input.withUnsafeBufferPointer { process($0, final: final, into: &out) }
+        } else {
+            var joined = carry
+            carry.removeAll(keepingCapacity: true)
+            joined.append(contentsOf: input)
+            joined.withUnsafeBufferPointer { process($0, final: final, into: &out) }
+        }
+    }
+
+    private mutating func process(_ s: UnsafeBufferPointer<UInt8>, final: Bool, into out: inout [UInt8]) {
+        let n = s.count
+        var i = 0
+        if atStart {
+            while i < n, s[i] == 0x20 || s[i] == 0x09 || s[i] == 0x0A || s[i] == 0x0D { i += 1 }
+            if i == n && !final { return }
+            atStart = false
+        }
+        out.reserveCapacity(out.count + n + 64)
+        var runStart = i
+        @inline(__always) func flush(_ upTo: Int, _ out: inout [UInt8]) {
+            if runStart < upTo { out.append(contentsOf: UnsafeBufferPointer(rebasing: s[runStart..<upTo])) }
+        }
+        while i < n {
+            switch section {
+            case .cdata, .comment:
+                let terminator: [UInt8] = section == .cdata ? [0x5D, 0x5D, 0x3E] : [0x2D, 0x2D, 0x3E]  // ]]> -->
+                guard let end = Self.find(terminator, in: s, from: i) else {
+                    // Keep the last two bytes back: the terminator may straddle the chunk boundary.
+                    let keep = final ? n : max(i, n - 2)
+                    flush(keep, &out)
+                    if !final { carry.append(contentsOf: UnsafeBufferPointer(rebasing: s[keep..<n])) }
+                    return
+                }
+                i = end + 3
+                section = .markup
+            case .markup:
+                let b = s[i]
+                if b == 0x3C {  // <
+                    if i + 9 > n && !final {
+                        flush(i, &out)
+                        carry.append(contentsOf: UnsafeBufferPointer(rebasing: s[i..<n]))
+                        return
+                    }
+                    if Self.hasPrefix(s, at: i, "<![CDATA[") {
+                        section = .cdata
+                        i += 9
+                        continue
+                    }
+                    if Self.hasPrefix(s, at: i, "<!--") {
+                        section = .comment
+                        i += 4
+                        continue
+                    }
+                    i += 1
+                    continue
+                }
+                guard b == 0x26 else {  // &
+                    i += 1
+                    continue
+                }
+                switch classifyReference(s, at: i, final: final) {
+                case .incomplete:
+                    flush(i, &out)
+                    carry.append(contentsOf: UnsafeBufferPointer(rebasing: s[i..<n]))
+                    return
+                case .keep(let length):
+                    i += length
+                case .lowercaseHex(let length):
+                    flush(i, &out)
+                    out.append(contentsOf: [0x26, 0x23, 0x78])  // &#x
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: s[(i + 3)..<(i + length)]))
+                    i += length
+                    runStart = i
+                case .bareAmpersand:
+                    flush(i, &out)
+                    out.append(contentsOf: Self.amp)
+                    i += 1
+                    runStart = i
+                case .named(let scalars, let length):
+                    flush(i, &out)
+                    for scalar in scalars { Self.appendNumeric(scalar.value, to: &out) }
+                    i += length
+                    runStart = i
+                }
+            }
+        }
+        flush(n, &out)
+    }
+
+    private enum Reference {
+        case incomplete
+        case keep(Int)
+        case lowercaseHex(Int)
+        case bareAmpersand
+        case named([Unicode.Scalar], Int)
+    }
+
+    private static let amp: [UInt8] = Array("&amp;".utf8)
+    private static let xmlNames: Set<String> = ["amp", "lt", "gt", "quot", "apos"]
+
+    private func classifyReference(_ s: UnsafeBufferPointer<UInt8>, at start: Int, final: Bool) -> Reference {
+        let n = s.count
+        var j = start + 1
+        if j < n && s[j] == 0x23 {  // &#
+            j += 1
+            var hex = false
+            if j < n && (s[j] == 0x78 || s[j] == 0x58) {
+                hex = true
+                j += 1
+            }
+            let digitsStart = j
+            while j < n && j - start < Self.lookahead && Self.isDigit(s[j], hex: hex) { j += 1 }
+            if j == n && !final && j - start < Self.lookahead { return .incomplete }
+            if j > digitsStart && j < n && s[j] == 0x3B {
+                // XML spells the hexadecimal marker in lower case only; HTML accepts "&#X41;".
+                return hex && s[start + 2] == 0x58 ? .lowercaseHex(j + 1 - start) : .keep(j + 1 - start)
+            }
+            return .bareAmpersand
+        }
+        while j < n && j - start <= Self.lookahead && Self.isNameByte(s[j]) { j += 1 }
+        if j == n && !final && j - start <= Self.lookahead { return .incomplete }
+        guard j > start + 1, j < n, s[j] == 0x3B else { return .bareAmpersand }
+        let name = UnsafeBufferPointer(rebasing: s[(start + 1)..<j])
+        let nameString = String(decoding: name, as: UTF8.self)
+        if Self.xmlNames.contains(nameString) { return .keep(j + 1 - start) }
+        if let scalars = HTMLEntities.lookup(name) { return .named(scalars, j + 1 - start) }
+        return .bareAmpersand
+    }
+
+    @inline(__always)
+    private static func isNameByte(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
+    }
+
+    @inline(__always)
+    private static func isDigit(_ b: UInt8, hex: Bool) -> Bool {
+        if b >= 0x30 && b <= 0x39 { return true }
+        return hex && ((b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46))
+    }
+
+    private static func appendNumeric(_ v: UInt32, to out: inout [UInt8]) {
+        out.append(contentsOf: [0x26, 0x23, 0x78])  // &#x
+        out.append(contentsOf: String(v, radix: 16, uppercase: true).utf8)
+        out.append(0x3B)
+    }
+
+    private static func hasPrefix(_ s: UnsafeBufferPointer<UInt8>, at i: Int, _ p: StaticString) -> Bool {
+        let count = p.utf8CodeUnitCount
+        guard i + count <= s.count else { return false }
+        return p.withUTF8Buffer { pb in
+            for k in 0..<count where s[i + k] != pb[k] { return false }
+            return true
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in s: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        var i = from
+        let last = s.count - needle.count
+        while i <= last {
+            if s[i] == needle[0] && s[i + 1] == needle[1] && s[i + 2] == needle[2] { return i }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,82 @@
+/// Accumulates plain text with whitespace collapsed: runs of spaces, tabs and line ends become one
+/// space, explicit breaks (from block elements) become one line feed, and nothing leads or trails.
+/// NO-BREAK SPACE is treated as a space: in a one-line JSON field it is only a trap for matching.
+struct TextBuilder {
+    private(set) var bytes: [UInt8] = []
+    private enum Pending { case none, space, lineBreak }
+    private var pending = Pending.none
+    /// Optional cap on the output, in bytes; text past it is dropped.
+    let limit: Int
+    private(set) var truncated = false
+
+    init(capacity: Int = 0, limit: Int = Int.max) {
+        bytes.reserveCapacity(capacity)
+        self.limit = limit
+    }
+
+    @inline(__always)
+    mutating func space() {
+        if pending == .none { pending = .space }
+    }
+
+    mutating func lineBreak() { pending = .lineBreak }
+
+    @inline(__always)
+    private mutating func flushPending() {
+        if pending != .none && !bytes.isEmpty { bytes.append(pending == .lineBreak ? 0x0A : 0x20) }
+        pending = .none
+    }
+
+    /// Appends text, collapsing its whitespace.
+    mutating func append(_ s: UnsafeBufferPointer<UInt8>) {
+        let n = s.count
+        var i = 0
+        var runStart = 0
+        while i < n {
+            let b = s[i]
+            let isSpace = b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C
+            let isNBSP = b == 0xC2 && i + 1 < n && s[i + 1] == 0xA0
+            if isSpace || isNBSP {
+                if runStart < i { appendRaw(UnsafeBufferPointer(rebasing: s[runStart..<i])) }
+                space()
+                i += isNBSP ? 2 : 1
+                runStart = i
+            } else {
+                i += 1
+            }
+        }
+        if runStart < n { appendRaw(UnsafeBufferPointer(rebasing: s[runStart..<n])) }
+    }
+
+    /// Appends one decoded character.
+    mutating func append(_ scalar: Unicode.Scalar) {
+        switch scalar.value {
+        case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0xA0: space()
+        case 0..<0x20: break
+        default:
+            flushPending()
+            guard bytes.count < limit else {
+                truncated = true
+                return
+            }
+            scalar.appendUTF8(to: &bytes)
+        }
+    }
+
+    @inline(__always)
+    private mutating func appendRaw(_ s: UnsafeBufferPointer<UInt8>) {
+        flushPending()
+        let room = limit - bytes.count
+        if s.count <= room {
+            bytes.append(contentsOf: s)
+        } else {
+            truncated = true
+            // Cut at a character boundary.
+            var cut = max(0, room)
+            while cut > 0 && s[cut] & 0xC0 == 0x80 { cut -= 1 }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: s[0..<cut]))
+        }
+    }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+}
