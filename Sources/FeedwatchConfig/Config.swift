@@ -1,0 +1,129 @@
+public import FeedwatchMatch
+
+/// A validated configuration. Built only by `ConfigLoader.load`, so every value here is usable:
+/// paths absolute, durations parsed, references between watches and outputs resolved, watches
+/// compiled.
+public struct Config: Sendable {
+    /// The file it was read from.
+    public var file: String
+    /// `state_dir`: holds the store. Default `$STATE_DIRECTORY` (systemd's StateDirectory=), else
+    /// `/var/lib/feedwatch`.
+    public var stateDirectory: String
+    /// `log_dir`: where relative JSON-lines paths point. Default `$LOGS_DIRECTORY` (systemd's
+    /// LogsDirectory=), else the state directory.
+    public var logDirectory: String
+    /// `store`: the SQLite database. Default `feedwatch.db` in the state directory.
+    public var storePath: String
+    /// `interval`: how often a feed is polled unless it says otherwise. Default 15 minutes.
+    public var interval: Duration
+    /// `log_level`: trace, debug, info, notice, warning, error. Default info.
+    public var logLevel: String
+    public var fetch: FetchSettings
+    public var feeds: [FeedSettings]
+    public var watches: [WatchSettings]
+    public var outputs: [OutputSettings]
+    public var aliases: [String: [String]]
+    /// All watches, compiled once.
+    public var matcher: Matcher
+}
+
+/// `[fetch]`: how feeds (and webhooks) are fetched.
+public struct FetchSettings: Sendable, Equatable {
+    /// `timeout`: a whole transfer. Default 30s.
+    public var timeout: Duration
+    /// `connect_timeout`: DNS, TCP and TLS. Default 10s.
+    public var connectTimeout: Duration
+    /// `max_body_mb`: decoded bytes per response, in MiB (gzip bombs stop here). Default 16.
+    public var maxBodyBytes: Int
+    /// `concurrency`: transfers in flight at once. Default 16.
+    public var concurrency: Int
+    /// `per_host`: transfers in flight per host. Default 2.
+    public var perHost: Int
+    /// `allow_addresses`: CIDR blocks that may be connected to although they are private,
+    /// loopback or link-local (refused by default). Example: `["127.0.0.1/32", "10.0.0.0/8"]`.
+    public var allowAddresses: [String]
+
+    public init(
+        timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10), maxBodyBytes: Int = 16 << 20,
+        concurrency: Int = 16, perHost: Int = 2, allowAddresses: [String] = []
+    ) {
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        self.maxBodyBytes = maxBodyBytes
+        self.concurrency = concurrency
+        self.perHost = perHost
+        self.allowAddresses = allowAddresses
+    }
+}
+
+/// `[[feed]]`
+public struct FeedSettings: Sendable, Equatable {
+    /// `url`: http or https.
+    public var url: String
+    /// `name`: shown in logs and events instead of the feed's own title when set.
+    public var name: String?
+    /// `interval`: overrides the top-level interval for this feed.
+    public var interval: Duration?
+}
+
+/// `[[watch]]`
+public struct WatchSettings: Sendable, Equatable {
+    /// `name`: unique; appears in events.
+    public var name: String
+    /// `outputs`: names of the outputs this watch's events go to. Default: every output.
+    public var outputs: [String]
+    /// `backlog`: what this watch reports from a feed's first poll, when everything in the feed is
+    /// new. Default: stories published in the last 24 hours.
+    public var backlog: Backlog
+}
+
+/// Which stories of a feed's first poll a watch reports (later polls report every new story).
+public enum Backlog: Sendable, Equatable {
+    /// `"none"`: nothing from the first poll.
+    case none
+    /// `"24h"`: stories published within this long before the poll. A story without a date, or
+    /// dated in the future, counts as published when it was first seen.
+    case window(Duration)
+    /// `10`: the newest this many stories.
+    case count(Int)
+}
+
+/// `[[output]]`
+public struct OutputSettings: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// `type = "jsonl"`: one JSON object per line, appended to `path` (`-` is standard output).
+        case jsonl(path: String, fsync: FsyncPolicy)
+        /// `type = "webhook"`: an HTTP POST per event to `url`, signed when a secret is given.
+        case webhook(url: String, secret: SecretSource?, timeout: Duration)
+    }
+
+    public var name: String
+    public var kind: Kind
+}
+
+/// When the JSON-lines file is flushed to disk.
+public enum FsyncPolicy: String, Sendable, Equatable {
+    /// After each batch of lines written together (default).
+    case batch
+    /// After every line.
+    case always
+    /// Never explicitly (the kernel flushes when it likes).
+    case never
+}
+
+/// Where a webhook's signing secret comes from: never the configuration file itself, which is
+/// world-readable in `/etc`.
+public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
+    /// `secret_env`: an environment variable (an EnvironmentFile= of the unit).
+    case environment(String)
+    /// `secret_file`: a file; a relative name is looked up in `$CREDENTIALS_DIRECTORY` (systemd's
+    /// LoadCredential=).
+    case file(String)
+
+    public var description: String {
+        switch self {
+        case .environment(let name): return "environment variable \(name)"
+        case .file(let path): return "file \(path)"
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/// The configuration file exactly as written, decoded strictly (an unknown key is an error).
+/// Validation into `Config` happens in `ConfigLoader`; see README "Configuration" for each key.
+struct RawConfig: Decodable {
+    var stateDir: String?
+    var logDir: String?
+    var store: String?
+    var interval: String?
+    var logLevel: String?
+    var fetch: RawFetch?
+    var aliases: [String: [String]]?
+    var feed: [RawFeed]?
+    var watch: [RawWatch]?
+    var output: [RawOutput]?
+
+    enum CodingKeys: String, CodingKey {
+        case stateDir = "state_dir"
+        case logDir = "log_dir"
+        case store, interval
+        case logLevel = "log_level"
+        case fetch, aliases, feed, watch, output
+    }
+}
+
+struct RawFetch: Decodable {
+    var timeout: String?
+    var connectTimeout: String?
+    var maxBodyMB: Int?
+    var concurrency: Int?
+    var perHost: Int?
+    var allowAddresses: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case timeout
+        case connectTimeout = "connect_timeout"
+        case maxBodyMB = "max_body_mb"
+        case concurrency
+        case perHost = "per_host"
+        case allowAddresses = "allow_addresses"
+    }
+}
+
+struct RawFeed: Decodable {
+    var url: String
+    var name: String?
+    var interval: String?
+}
+
+struct RawWatch: Decodable {
+    var name: String
+    var match: String?
+    var any: [String]?
+    var all: [String]?
+    var none: [String]?
+    var outputs: [String]?
+    var backlog: RawBacklog?
+}
+
+/// `backlog = "none" | "24h" | 10`: a duration or a count.
+enum RawBacklog: Decodable {
+    case text(String)
+    case count(Int)
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int.self) {
+            self = .count(n)
+        } else {
+            self = .text(try c.decode(String.self))
+        }
+    }
+}
+
+struct RawOutput: Decodable {
+    var name: String
+    var type: String
+    var path: String?
+    var fsync: String?
+    var url: String?
+    var secretEnv: String?
+    var secretFile: String?
+    var timeout: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, type, path, fsync, url
+        case secretEnv = "secret_env"
+        case secretFile = "secret_file"
+        case timeout
+    }
+}

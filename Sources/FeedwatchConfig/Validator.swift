@@ -1,0 +1,255 @@
+import FeedwatchMatch
+import FeedwatchModel
+import Foundation
+
+/// Turns a decoded `RawConfig` into a `Config`, collecting every problem with its line.
+struct Validator {
+    let file: String
+    let index: TOMLLineIndex
+    let environment: [String: String]
+    private var problems: [ConfigProblem] = []
+
+    init(file: String, index: TOMLLineIndex, environment: [String: String]) {
+        self.file = file
+        self.index = index
+        self.environment = environment
+    }
+
+    private mutating func problem(_ path: [String], _ message: String) {
+        problems.append(ConfigProblem(file: file, line: index.line(for: path), message: message))
+    }
+
+    private mutating func duration(_ text: String?, _ path: [String], _ context: String, min: Duration = .seconds(1))
+        -> Duration?
+    {
+        guard let text else { return nil }
+        guard let d = DurationText.parse(text) else {
+            problem(path, "\(context)invalid duration \"\(text)\" (write it like \"90s\", \"15m\", \"1h30m\", \"1d\")")
+            return nil
+        }
+        if d < min {
+            problem(path, "\(context)\(path.last ?? "duration") must be at least \(DurationText.format(min))")
+            return nil
+        }
+        return d
+    }
+
+    private func absolute(_ path: String, relativeTo base: String) -> String {
+        if path.hasPrefix("/") { return (path as NSString).standardizingPath }
+        return ((base as NSString).appendingPathComponent(path) as NSString).standardizingPath
+    }
+
+    private func firstOf(_ variable: String) -> String? {
+        // systemd passes a colon-separated list when a unit names several directories.
+        environment[variable].flatMap { $0.split(separator: ":").first.map(String.init) }
+    }
+
+    mutating func validate(_ raw: RawConfig) throws(ConfigError) -> Config {
+        let cwd = FileManager.default.currentDirectoryPath
+        let stateDir = absolute(raw.stateDir ?? firstOf("STATE_DIRECTORY") ?? "/var/lib/feedwatch", relativeTo: cwd)
+        let logDir = absolute(raw.logDir ?? firstOf("LOGS_DIRECTORY") ?? stateDir, relativeTo: cwd)
+        let store = absolute(raw.store ?? "feedwatch.db", relativeTo: stateDir)
+        let interval = duration(raw.interval, ["interval"], "") ?? .seconds(15 * 60)
+        let logLevel = raw.logLevel ?? "info"
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) {
+            problem(["log_level"], "log_level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        let fetch = validateFetch(raw.fetch)
+        let feeds = validateFeeds(raw.feed ?? [])
+        let outputs = validateOutputs(raw.output ?? [], logDir: logDir)
+        let aliases = raw.aliases ?? [:]
+        for (name, entries) in aliases where entries.isEmpty {
+            problem(["aliases", name], "alias '\(name)' is empty")
+        }
+        let watches = validateWatches(raw.watch ?? [], outputs: outputs)
+        let definitions = (raw.watch ?? []).map {
+            WatchDefinition(
+                name: $0.name, expression: $0.match, any: $0.any ?? [], all: $0.all ?? [], none: $0.none ?? [])
+        }
+        var matcher: Matcher? = nil
+        do throws(WatchErrors) {
+            matcher = try Matcher(watches: definitions, aliases: aliases)
+        } catch {
+            for e in error.errors {
+                let i = (raw.watch ?? []).firstIndex { $0.name == e.watch } ?? 0
+                let key: [String]
+                switch e.place {
+                case .expression: key = ["watch[\(i)]", "match"]
+                case .list(let name, _): key = ["watch[\(i)]", name]
+                case .watch: key = ["watch[\(i)]"]
+                }
+                problem(key, e.description)
+            }
+        }
+        guard problems.isEmpty, let matcher else {
+            throw ConfigError(problems: problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+        }
+        return Config(
+            file: file, stateDirectory: stateDir, logDirectory: logDir, storePath: store, interval: interval,
+            logLevel: logLevel, fetch: fetch, feeds: feeds, watches: watches, outputs: outputs, aliases: aliases,
+            matcher: matcher)
+    }
+
+    private mutating func validateFetch(_ raw: RawFetch?) -> FetchSettings {
+        var s = FetchSettings()
+        guard let raw else { return s }
+        if let d = duration(raw.timeout, ["fetch", "timeout"], "fetch: ") { s.timeout = d }
+        if let d = duration(raw.connectTimeout, ["fetch", "connect_timeout"], "fetch: ") { s.connectTimeout = d }
+        if let mb = raw.maxBodyMB {
+            if (1...1024).contains(mb) {
+                s.maxBodyBytes = mb << 20
+            } else {
+                problem(["fetch", "max_body_mb"], "fetch: max_body_mb must be 1 to 1024")
+            }
+        }
+        if let n = raw.concurrency {
+            if (1...1000).contains(n) {
+                s.concurrency = n
+            } else {
+                problem(["fetch", "concurrency"], "fetch: concurrency must be 1 to 1000")
+            }
+        }
+        if let n = raw.perHost {
+            if (1...100).contains(n) {
+                s.perHost = n
+            } else {
+                problem(["fetch", "per_host"], "fetch: per_host must be 1 to 100")
+            }
+        }
+        for cidr in raw.allowAddresses ?? [] {
+            if AddressRange(cidr) == nil {
+                problem(
+                    ["fetch", "allow_addresses"], "fetch: allow_addresses: \"\(cidr)\" is not an address or CIDR block")
+            }
+        }
+        s.allowAddresses = raw.allowAddresses ?? []
+        return s
+    }
+
+    private mutating func validateFeeds(_ raw: [RawFeed]) -> [FeedSettings] {
+        var seen: [String: Int] = [:]
+        var feeds: [FeedSettings] = []
+        if raw.isEmpty { problem([], "no [[feed]]: nothing to watch") }
+        for (i, f) in raw.enumerated() {
+            let path = ["feed[\(i)]"]
+            let url = f.url.trimmingCharacters(in: .whitespaces)
+            guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
+                scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
+            else {
+                problem(path + ["url"], "feed #\(i + 1): url \"\(f.url)\" is not an http or https URL")
+                continue
+            }
+            if let first = seen[url] {
+                problem(path + ["url"], "feed #\(i + 1): \(url) is already feed #\(first + 1)")
+                continue
+            }
+            seen[url] = i
+            let interval = duration(f.interval, path + ["interval"], "feed \(url): ")
+            feeds.append(FeedSettings(url: url, name: f.name, interval: interval))
+        }
+        return feeds
+    }
+
+    private mutating func validateOutputs(_ raw: [RawOutput], logDir: String) -> [OutputSettings] {
+        var outputs: [OutputSettings] = []
+        var names: Set<String> = []
+        for (i, o) in raw.enumerated() {
+            let path = ["output[\(i)]"]
+            let ctx = "output \"\(o.name)\": "
+            guard !o.name.isEmpty, o.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                problem(path + ["name"], "output #\(i + 1): name must be letters, digits, '-' or '_'")
+                continue
+            }
+            guard names.insert(o.name).inserted else {
+                problem(path + ["name"], "\(ctx)defined twice")
+                continue
+            }
+            func misplaced(_ keys: [(String, Any?)], _ type: String) {
+                for (key, value) in keys where value != nil {
+                    problem(path + [key], "\(ctx)'\(key)' does not apply to \(type) outputs")
+                }
+            }
+            switch o.type {
+            case "jsonl":
+                misplaced(
+                    [
+                        ("url", o.url), ("secret_env", o.secretEnv), ("secret_file", o.secretFile),
+                        ("timeout", o.timeout),
+                    ], "jsonl")
+                guard let p = o.path, !p.isEmpty else {
+                    problem(path, "\(ctx)missing required key 'path' (a file, or \"-\" for standard output)")
+                    continue
+                }
+                let policy = FsyncPolicy(rawValue: o.fsync ?? "batch")
+                if policy == nil { problem(path + ["fsync"], "\(ctx)fsync must be batch, always or never") }
+                let resolved = p == "-" ? "-" : absolute(p, relativeTo: logDir)
+                outputs.append(OutputSettings(name: o.name, kind: .jsonl(path: resolved, fsync: policy ?? .batch)))
+            case "webhook":
+                misplaced([("path", o.path), ("fsync", o.fsync)], "webhook")
+                guard let u = o.url, let c = URLComponents(string: u), let scheme = c.scheme?.lowercased(),
+                    scheme == "http" || scheme == "https", c.host?.isEmpty == false
+                else {
+                    problem(path + ["url"], "\(ctx)url must be an http or https URL")
+                    continue
+                }
+                var secret: SecretSource? = nil
+                switch (o.secretEnv, o.secretFile) {
+                case (let env?, nil): secret = .environment(env)
+                case (nil, let f?): secret = .file(f)
+                case (nil, nil): secret = nil
+                default: problem(path + ["secret_file"], "\(ctx)give secret_env or secret_file, not both")
+                }
+                let timeout = duration(o.timeout, path + ["timeout"], ctx) ?? .seconds(10)
+                outputs.append(OutputSettings(name: o.name, kind: .webhook(url: u, secret: secret, timeout: timeout)))
+            default:
+                problem(path + ["type"], "\(ctx)type must be \"jsonl\" or \"webhook\", not \"\(o.type)\"")
+            }
+        }
+        return outputs
+    }
+
+    private mutating func validateWatches(_ raw: [RawWatch], outputs: [OutputSettings]) -> [WatchSettings] {
+        var names: Set<String> = []
+        var watches: [WatchSettings] = []
+        let all = outputs.map(\.name)
+        for (i, w) in raw.enumerated() {
+            let path = ["watch[\(i)]"]
+            guard !w.name.isEmpty else {
+                problem(path + ["name"], "watch #\(i + 1): name must not be empty")
+                continue
+            }
+            guard names.insert(w.name).inserted else {
+                problem(path + ["name"], "watch \"\(w.name)\": defined twice")
+                continue
+            }
+            let targets = w.outputs ?? all
+            for name in targets where !all.contains(name) {
+                problem(path + ["outputs"], "watch \"\(w.name)\": no output named \"\(name)\"")
+            }
+            if targets.isEmpty {
+                problem(path, "watch \"\(w.name)\": goes to no output (define an [[output]])")
+            }
+            var backlog = Backlog.window(.seconds(86_400))
+            switch w.backlog {
+            case nil: break
+            case .count(let n)?:
+                if n >= 0 {
+                    backlog = .count(n)
+                } else {
+                    problem(path + ["backlog"], "watch \"\(w.name)\": backlog count must not be negative")
+                }
+            case .text("none")?: backlog = .none
+            case .text(let t)?:
+                if let d = DurationText.parse(t) {
+                    backlog = .window(d)
+                } else {
+                    problem(
+                        path + ["backlog"],
+                        "watch \"\(w.name)\": backlog must be \"none\", a duration such as \"24h\", or a count")
+                }
+            }
+            watches.append(WatchSettings(name: w.name, outputs: targets, backlog: backlog))
+        }
+        return watches
+    }
+}

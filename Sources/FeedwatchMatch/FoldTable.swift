@@ -1,0 +1,160 @@
+import Foundation
+
+/// How a character takes part in words after folding.
+enum CharClass: UInt8 {
+    /// Part of a word (letters, digits, spacing marks).
+    case word = 0
+    /// Ends a word (spaces, punctuation, dashes, symbols).
+    case separator = 1
+    /// An apostrophe or a look-alike: removed inside a word ("Shi’ite" = "Shiite"), and with a
+    /// following "s" at the end of a word read as the English possessive ("Iraq's" = "Iraq").
+    case apostrophe = 2
+    /// Dropped without ending the word: combining accents, the Arabic tatweel, soft hyphens.
+    case removed = 3
+    /// A CJK ideograph or kana: a word of its own (those scripts do not separate words by spaces).
+    case ideograph = 4
+    /// A full stop: ends a word, except between the letters of a dotted abbreviation ("U.S.").
+    case dot = 5
+}
+
+/// The folding applied identically to stories and to watch terms, so that spelling variants meet:
+/// compatibility decomposition (NFKD: ligatures, full-width forms, superscripts), removal of
+/// combining marks (diacritics, Arabic short vowels), lower-casing with full case folding (ß = ss),
+/// one apostrophe for ’ ʼ ‘ ` ´, and the Arabic-script letter variants that search engines merge
+/// (alef forms, alef maksura and Farsi yeh, keheh, ta marbuta).
+///
+/// Everything below U+3000 is tabulated once per process from Foundation's Unicode data, so the
+/// hot path is a table lookup per character; above it, CJK ideographs and kana stand alone,
+/// full-width ASCII maps to ASCII, and anything else falls back to the standard library's
+/// lower-case mapping.
+struct FoldTable: Sendable {
+    /// Per scalar below `limit`: bits 0-20 the folded scalar (or an index into `multi`),
+    /// bit 21 "index into multi", bits 24-26 the class.
+    private let entries: [UInt32]
+    private let multi: [[Unicode.Scalar]]
+    static let limit: UInt32 = 0x3000
+
+    static let shared = FoldTable()
+
+    private init() {
+        var entries = [UInt32](repeating: 0, count: Int(FoldTable.limit))
+        var multi: [[Unicode.Scalar]] = []
+        for v in 0..<FoldTable.limit {
+            guard let scalar = Unicode.Scalar(v) else {
+                entries[Int(v)] = UInt32(CharClass.separator.rawValue) << 24
+                continue
+            }
+            let (folded, cls) = FoldTable.compute(scalar)
+            var entry = UInt32(cls.rawValue) << 24
+            if folded.count == 1 {
+                entry |= folded[0].value
+            } else if folded.count > 1 {
+                entry |= UInt32(multi.count) | (1 << 21)
+                multi.append(folded)
+            } else {
+                entry = UInt32(CharClass.removed.rawValue) << 24
+            }
+            entries[Int(v)] = entry
+        }
+        self.entries = entries
+        self.multi = multi
+    }
+
+    /// The folded form of `scalar` and its class; appends the folded scalars to `out`.
+    @inline(__always)
+    func fold(_ scalar: Unicode.Scalar, into out: inout [Unicode.Scalar]) -> CharClass {
+        let v = scalar.value
+        if v < FoldTable.limit {
+            let e = entries[Int(v)]
+            let cls = CharClass(rawValue: UInt8(e >> 24)) ?? .separator
+            if cls == .word || cls == .ideograph {
+                if e & (1 << 21) != 0 {
+                    out.append(contentsOf: multi[Int(e & 0x1F_FFFF)])
+                } else if let s = Unicode.Scalar(e & 0x1F_FFFF) {
+                    out.append(s)
+                }
+            }
+            return cls
+        }
+        return FoldTable.foldHigh(scalar, into: &out)
+    }
+
+    /// Characters at and above U+3000, computed on the fly (they are rare outside CJK text).
+    private static func foldHigh(_ scalar: Unicode.Scalar, into out: inout [Unicode.Scalar]) -> CharClass {
+        let v = scalar.value
+        switch v {
+        case 0x3000...0x303F: return .separator  // CJK punctuation
+        case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x3FFFF:
+            out.append(scalar)
+            return .ideograph
+        case 0xFF01...0xFF5E:  // full-width ASCII
+            guard let ascii = Unicode.Scalar(v - 0xFEE0) else { return .separator }
+            let (folded, cls) = compute(ascii)
+            out.append(contentsOf: folded)
+            return cls
+        case 0xFE00...0xFE0F, 0xE0100...0xE01EF, 0x200B...0x200D, 0xFEFF: return .removed  // variation selectors
+        default:
+            let p = scalar.properties
+            if p.isAlphabetic || p.numericType != nil {
+                out.append(contentsOf: p.lowercaseMapping.unicodeScalars)
+                return .word
+            }
+            if p.generalCategory == .nonspacingMark || p.generalCategory == .enclosingMark { return .removed }
+            return .separator
+        }
+    }
+
+    private static let apostrophes: Set<UInt32> = [
+        0x27, 0x60, 0xB4, 0x2018, 0x2019, 0x201B, 0x02BC, 0x02BB, 0x2032, 0xFF07,
+    ]
+    private static let removedChars: Set<UInt32> = [0xAD, 0x0640, 0x200B, 0x200C, 0x200D, 0x2060]
+    /// Arabic-script letters merged with their common variants.
+    private static let arabic: [UInt32: UInt32] = [
+        0x0671: 0x0627, 0x0649: 0x064A, 0x06CC: 0x064A, 0x06A9: 0x0643, 0x0629: 0x0647, 0x06D5: 0x0647,
+        0x06C0: 0x0647, 0x06C1: 0x0647,
+    ]
+
+    private static func compute(_ scalar: Unicode.Scalar) -> ([Unicode.Scalar], CharClass) {
+        let v = scalar.value
+        if apostrophes.contains(v) { return ([], .apostrophe) }
+        if removedChars.contains(v) { return ([], .removed) }
+        if v == 0x2E { return ([], .dot) }
+        if v < 0x80 {
+            let b = UInt8(v)
+            if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) { return ([scalar], .word) }
+            if b >= 0x41 && b <= 0x5A { return ([Unicode.Scalar(b | 0x20)], .word) }
+            return ([], .separator)
+        }
+        let category = scalar.properties.generalCategory
+        if category == .nonspacingMark || category == .enclosingMark { return ([], .removed) }
+        if let mapped = arabic[v], let s = Unicode.Scalar(mapped) { return ([s], .word) }
+        // Compatibility decomposition, then drop the marks it exposed, then fold case.
+        let decomposed = String(scalar).decomposedStringWithCompatibilityMapping
+        var base = ""
+        for s in decomposed.unicodeScalars {
+            let c = s.properties.generalCategory
+            if c == .nonspacingMark || c == .enclosingMark { continue }
+            if let mapped = arabic[s.value], let m = Unicode.Scalar(mapped) {
+                base.unicodeScalars.append(m)
+            } else {
+                base.unicodeScalars.append(s)
+            }
+        }
+        var folded = Array(base.lowercased().unicodeScalars)
+        // Full case folding beyond lower-casing.
+        folded = folded.flatMap { s -> [Unicode.Scalar] in
+            switch s.value {
+            case 0xDF: return ["s", "s"]  // ß
+            case 0x17F: return ["s"]  // long s
+            case 0x3C2: return ["\u{3C3}"]  // final sigma
+            default: return [s]
+            }
+        }
+        guard let first = folded.first else { return ([], .removed) }
+        if folded.count == 1 && apostrophes.contains(first.value) { return ([], .apostrophe) }
+        if folded.count == 1 && first.value == 0x2E { return ([], .dot) }
+        let p = first.properties
+        let isWord = p.isAlphabetic || p.numericType != nil || p.generalCategory == .spacingMark
+        return isWord ? (folded, .word) : ([], .separator)
+    }
+}

@@ -1,0 +1,468 @@
+import Foundation
+
+/// A watch as the configuration gives it: an expression, the simple lists, or both (ANDed).
+public struct WatchDefinition: Sendable {
+    public var name: String
+    /// The watch language (see `ExpressionParser`).
+    public var expression: String?
+    /// Simple form: at least one of `any`, all of `all`, none of `none`.
+    public var any: [String]
+    public var all: [String]
+    public var none: [String]
+
+    public init(name: String, expression: String? = nil, any: [String] = [], all: [String] = [], none: [String] = []) {
+        self.name = name
+        self.expression = expression
+        self.any = any
+        self.all = all
+        self.none = none
+    }
+}
+
+/// A watch that could not be compiled, and where.
+public struct WatchError: Error, Sendable, CustomStringConvertible {
+    public enum Place: Sendable, Equatable {
+        case expression
+        case list(String, index: Int)
+        case watch
+    }
+
+    public let watch: String
+    public let place: Place
+    public let error: ExpressionError
+
+    public var description: String {
+        switch place {
+        case .expression: return "watch \"\(watch)\": expression \(error)"
+        case .list(let key, let index): return "watch \"\(watch)\": \(key)[\(index + 1)]: \(error.message)"
+        case .watch: return "watch \"\(watch)\": \(error.message)"
+        }
+    }
+}
+
+public struct WatchErrors: Error, Sendable, CustomStringConvertible {
+    public let errors: [WatchError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// The text of a story, by field, as the matcher reads it.
+public struct StoryText: Sendable {
+    public var title: String
+    public var summary: String
+    public var content: String
+    public var categories: [String]
+    public var authors: [String]
+    public var link: String
+    /// The feed's title and URL.
+    public var feed: String
+
+    public init(
+        title: String, summary: String = "", content: String = "", categories: [String] = [], authors: [String] = [],
+        link: String = "", feed: String = ""
+    ) {
+        self.title = title
+        self.summary = summary
+        self.content = content
+        self.categories = categories
+        self.authors = authors
+        self.link = link
+        self.feed = feed
+    }
+}
+
+/// Why a watch matched: the terms found, the field each was found in, a snippet around the first.
+public struct WatchMatch: Sendable, Equatable {
+    public struct Term: Sendable, Equatable {
+        public let term: String
+        public let field: String
+    }
+
+    public let watch: String
+    public let terms: [Term]
+    public let snippet: String
+}
+
+/// All watches compiled into shared structures: one dictionary of words over every term of every
+/// watch, so a story is tokenized once and looked up word by word whatever the number of watches;
+/// only the watches whose terms occur are then evaluated.
+public final class Matcher: Sendable {
+    private indirect enum Node: Sendable {
+        case term(Int)
+        case and([Node])
+        case or([Node])
+        case not(Node)
+        case near(Node, Node, Int)
+    }
+
+    private struct CompiledWatch: Sendable {
+        let name: String
+        let node: Node
+    }
+
+    private struct Term: Sendable {
+        let display: String
+        let words: [[UInt8]]
+        let lastIsPrefix: Bool
+        let fields: FieldSet
+        let abbreviation: Bool
+        let regex: NSRegularExpressionBox?
+    }
+
+    private struct WordEntry: Sendable {
+        let bytes: [UInt8]
+        let term: Int
+    }
+
+    private let terms: [Term]
+    private let watches: [CompiledWatch]
+    /// Exact single words, and the first words of phrases, by hash.
+    private let words: [UInt64: [WordEntry]]
+    /// Single-word prefixes, by length then by hash of that many bytes.
+    private let prefixes: [Int: [UInt64: [WordEntry]]]
+    private let termWatches: [[Int]]
+    /// Watches that must be evaluated whatever words occur (NOT-only, regular expressions).
+    private let alwaysEvaluate: [Int]
+    private let fieldsUsed: FieldSet
+
+    public var watchNames: [String] { watches.map(\.name) }
+
+    public init(watches definitions: [WatchDefinition], aliases: [String: [String]] = [:]) throws(WatchErrors) {
+        var errors: [WatchError] = []
+        var termIndex: [TermSpec: Int] = [:]
+        var specs: [TermSpec] = []
+        var compiled: [CompiledWatch] = []
+
+        func intern(_ e: Expr) -> Node {
+            switch e {
+            case .term(let spec):
+                if let i = termIndex[spec] { return .term(i) }
+                termIndex[spec] = specs.count
+                specs.append(spec)
+                return .term(specs.count - 1)
+            case .and(let items): return .and(items.map(intern))
+            case .or(let items): return .or(items.map(intern))
+            case .not(let inner): return .not(intern(inner))
+            case .near(let a, let b, let d): return .near(intern(a), intern(b), d)
+            }
+        }
+
+        for def in definitions {
+            var parts: [Expr] = []
+            if let text = def.expression {
+                do throws(ExpressionError) {
+                    parts.append(try ExpressionParser.parse(text, aliases: aliases))
+                } catch {
+                    errors.append(WatchError(watch: def.name, place: .expression, error: error))
+                }
+            }
+            for (key, list) in [("any", def.any), ("all", def.all), ("none", def.none)] {
+                var items: [Expr] = []
+                for (i, item) in list.enumerated() {
+                    do throws(ExpressionError) {
+                        items.append(try ExpressionParser.parseListItem(item, aliases: aliases))
+                    } catch {
+                        errors.append(WatchError(watch: def.name, place: .list(key, index: i), error: error))
+                    }
+                }
+                guard !items.isEmpty else { continue }
+                switch key {
+                case "any": parts.append(items.count == 1 ? items[0] : .or(items))
+                case "all": parts.append(contentsOf: items)
+                default: parts.append(.not(items.count == 1 ? items[0] : .or(items)))
+                }
+            }
+            guard !parts.isEmpty else {
+                if def.expression == nil && def.any.isEmpty && def.all.isEmpty {
+                    errors.append(
+                        WatchError(
+                            watch: def.name, place: .watch,
+                            error: ExpressionError(
+                                position: 1, message: "needs an expression or an 'any' or 'all' list")))
+                }
+                continue
+            }
+            let expr = parts.count == 1 ? parts[0] : .and(parts)
+            if !Matcher.needsPositive(expr) {
+                errors.append(
+                    WatchError(
+                        watch: def.name, place: .watch,
+                        error: ExpressionError(
+                            position: 1,
+                            message: "matches stories that contain none of its terms; add a term to look for")))
+                continue
+            }
+            compiled.append(CompiledWatch(name: def.name, node: intern(expr)))
+        }
+        if !errors.isEmpty { throw WatchErrors(errors: errors) }
+
+        var words: [UInt64: [WordEntry]] = [:]
+        var prefixes: [Int: [UInt64: [WordEntry]]] = [:]
+        var terms: [Term] = []
+        var fieldsUsed: FieldSet = []
+        for (i, spec) in specs.enumerated() {
+            fieldsUsed.formUnion(spec.fields)
+            switch spec.kind {
+            case .words(let w, let lastIsPrefix):
+                terms.append(
+                    Term(
+                        display: spec.display, words: w, lastIsPrefix: lastIsPrefix, fields: spec.fields,
+                        abbreviation: spec.abbreviation, regex: nil))
+                if w.count == 1 && lastIsPrefix {
+                    prefixes[w[0].count, default: [:]][Matcher.fnv(w[0][...]), default: []].append(
+                        WordEntry(bytes: w[0], term: i))
+                } else {
+                    words[Matcher.fnv(w[0][...]), default: []].append(WordEntry(bytes: w[0], term: i))
+                }
+            case .regex(let pattern):
+                let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+                terms.append(
+                    Term(
+                        display: spec.display, words: [], lastIsPrefix: false, fields: spec.fields, abbreviation: false,
+                        regex: re.map(NSRegularExpressionBox.init)))
+            }
+        }
+        var termWatches = [[Int]](repeating: [], count: terms.count)
+        var always: [Int] = []
+        for (w, watch) in compiled.enumerated() {
+            var ids: [Int] = []
+            Matcher.collectTerms(watch.node, into: &ids)
+            if ids.contains(where: { terms[$0].regex != nil }) {
+                always.append(w)
+            }
+            for id in Set(ids) { termWatches[id].append(w) }
+        }
+        self.terms = terms
+        self.watches = compiled
+        self.words = words
+        self.prefixes = prefixes
+        self.termWatches = termWatches
+        self.alwaysEvaluate = always
+        self.fieldsUsed = fieldsUsed
+    }
+
+    /// Whether an expression can only be true when at least one of its terms occurs.
+    private static func needsPositive(_ e: Expr) -> Bool {
+        switch e {
+        case .term: return true
+        case .and(let items): return items.contains(where: needsPositive)
+        case .or(let items): return items.allSatisfy(needsPositive)
+        case .not: return false
+        case .near: return true
+        }
+    }
+
+    private static func collectTerms(_ n: Node, into ids: inout [Int]) {
+        switch n {
+        case .term(let i): ids.append(i)
+        case .and(let items), .or(let items): for item in items { collectTerms(item, into: &ids) }
+        case .not(let inner): collectTerms(inner, into: &ids)
+        case .near(let a, let b, _):
+            collectTerms(a, into: &ids)
+            collectTerms(b, into: &ids)
+        }
+    }
+
+    static func fnv(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h = TokenizedText.fnvOffset
+        for b in bytes { h = (h ^ UInt64(b)) &* TokenizedText.fnvPrime }
+        return h
+    }
+
+    // MARK: - Matching
+
+    private struct Hit {
+        let term: Int
+        let field: Int
+        /// Index of the first word in the field's tokens, and how many words the hit spans.
+        let position: Int
+        let span: Int
+        let sourceStart: Int
+        let sourceLength: Int
+    }
+
+    private struct Field {
+        let set: FieldSet
+        let name: String
+        let text: String
+        var tokens: TokenizedText
+    }
+
+    /// The watches `story` matches, each with its explanation, in configuration order.
+    public func match(_ story: StoryText) -> [WatchMatch] {
+        let fields = tokenize(story)
+        var hits: [Hit] = []
+        for (f, field) in fields.enumerated() {
+            findWords(in: field, index: f, hits: &hits)
+        }
+        if hits.isEmpty && alwaysEvaluate.isEmpty { return [] }
+        var byTerm: [Int: [Hit]] = [:]
+        for h in hits { byTerm[h.term, default: []].append(h) }
+        var candidates = Set(alwaysEvaluate)
+        for t in byTerm.keys { candidates.formUnion(termWatches[t]) }
+        // Regular expressions run only for the watches that use them, once per story.
+        var regexDone: Set<Int> = []
+        var results: [WatchMatch] = []
+        for w in candidates.sorted() {
+            let watch = watches[w]
+            var ids: [Int] = []
+            Matcher.collectTerms(watch.node, into: &ids)
+            for id in ids where terms[id].regex != nil && !regexDone.contains(id) {
+                regexDone.insert(id)
+                if let h = regexHit(id, fields: fields) { byTerm[id] = [h] }
+            }
+            guard evaluate(watch.node, byTerm) else { continue }
+            results.append(explain(watch, byTerm, fields))
+        }
+        return results
+    }
+
+    private func tokenize(_ story: StoryText) -> [Field] {
+        var fields: [Field] = []
+        func add(_ set: FieldSet, _ name: String, _ text: String) {
+            guard fieldsUsed.contains(set) || fieldsUsed.isEmpty else { return }
+            fields.append(Field(set: set, name: name, text: text, tokens: TokenizedText(text)))
+        }
+        add(.title, "title", story.title)
+        add(.summary, "summary", story.summary)
+        add(.content, "content", story.content)
+        add(.category, "category", story.categories.joined(separator: " \u{1F} "))
+        add(.author, "author", story.authors.joined(separator: " \u{1F} "))
+        add(.link, "link", story.link)
+        add(.feed, "feed", story.feed)
+        return fields
+    }
+
+    private func findWords(in field: Field, index f: Int, hits: inout [Hit]) {
+        let tokens = field.tokens.tokens
+        let folded = field.tokens.folded
+        for (k, token) in tokens.enumerated() {
+            if let entries = words[token.hash] {
+                for e in entries where equal(folded, token, e.bytes) {
+                    let term = terms[e.term]
+                    guard term.fields.contains(field.set), !term.abbreviation || token.isAbbreviation else { continue }
+                    if term.words.count == 1 {
+                        hits.append(hit(e.term, f, k, 1, tokens))
+                    } else if let span = phraseSpan(term, at: k, in: field.tokens) {
+                        hits.append(hit(e.term, f, k, span, tokens))
+                    }
+                }
+            }
+            for (length, table) in prefixes where Int(token.length) >= length {
+                let start = Int(token.start)
+                let h = Matcher.fnv(folded[start..<(start + length)])
+                guard let entries = table[h] else { continue }
+                for e in entries where folded[start..<(start + length)].elementsEqual(e.bytes) {
+                    guard terms[e.term].fields.contains(field.set) else { continue }
+                    hits.append(hit(e.term, f, k, 1, tokens))
+                }
+            }
+        }
+    }
+
+    private func hit(_ term: Int, _ field: Int, _ position: Int, _ span: Int, _ tokens: [Token]) -> Hit {
+        let first = tokens[position]
+        let last = tokens[position + span - 1]
+        return Hit(
+            term: term, field: field, position: position, span: span, sourceStart: Int(first.sourceStart),
+            sourceLength: Int(last.sourceStart + last.sourceLength - first.sourceStart))
+    }
+
+    @inline(__always)
+    private func equal(_ folded: [UInt8], _ t: Token, _ bytes: [UInt8]) -> Bool {
+        guard Int(t.length) == bytes.count else { return false }
+        return folded[Int(t.start)..<Int(t.start + t.length)].elementsEqual(bytes)
+    }
+
+    /// If the phrase `term` starts at token `k`, the number of tokens it spans.
+    private func phraseSpan(_ term: Term, at k: Int, in text: TokenizedText) -> Int? {
+        let n = term.words.count
+        guard k + n <= text.tokens.count else { return nil }
+        for j in 1..<n {
+            let t = text.tokens[k + j]
+            let word = term.words[j]
+            if j == n - 1 && term.lastIsPrefix {
+                guard Int(t.length) >= word.count,
+                    text.folded[Int(t.start)..<(Int(t.start) + word.count)].elementsEqual(word)
+                else { return nil }
+            } else if !equal(text.folded, t, word) {
+                return nil
+            }
+        }
+        return n
+    }
+
+    private func regexHit(_ id: Int, fields: [Field]) -> Hit? {
+        guard let re = terms[id].regex?.value else { return nil }
+        for (f, field) in fields.enumerated() where terms[id].fields.contains(field.set) {
+            let ns = field.text as NSString
+            guard let m = re.firstMatch(in: field.text, options: [], range: NSRange(location: 0, length: ns.length))
+            else {
+                continue
+            }
+            let prefix = ns.substring(to: m.range.location)
+            let matched = ns.substring(with: m.range)
+            return Hit(
+                term: id, field: f, position: -1, span: 0, sourceStart: prefix.utf8.count,
+                sourceLength: matched.utf8.count)
+        }
+        return nil
+    }
+
+    private func evaluate(_ n: Node, _ byTerm: [Int: [Hit]]) -> Bool {
+        switch n {
+        case .term(let i): return byTerm[i] != nil
+        case .and(let items): return items.allSatisfy { evaluate($0, byTerm) }
+        case .or(let items): return items.contains { evaluate($0, byTerm) }
+        case .not(let inner): return !evaluate(inner, byTerm)
+        case .near(let a, let b, let distance):
+            let left = hitsOf(a, byTerm)
+            let right = hitsOf(b, byTerm)
+            for x in left {
+                for y in right where x.field == y.field && x.position >= 0 && y.position >= 0 {
+                    let gap =
+                        x.position < y.position
+                        ? y.position - (x.position + x.span - 1) : x.position - (y.position + y.span - 1)
+                    if gap <= distance { return true }
+                }
+            }
+            return false
+        }
+    }
+
+    private func hitsOf(_ n: Node, _ byTerm: [Int: [Hit]]) -> [Hit] {
+        switch n {
+        case .term(let i): return byTerm[i] ?? []
+        case .or(let items): return items.flatMap { hitsOf($0, byTerm) }
+        default: return []
+        }
+    }
+
+    /// The terms that made the watch match (those found outside any NOT), first hit first.
+    private func explain(_ watch: CompiledWatch, _ byTerm: [Int: [Hit]], _ fields: [Field]) -> WatchMatch {
+        var found: [Hit] = []
+        func walk(_ n: Node) {
+            switch n {
+            case .term(let i): if let h = byTerm[i]?.first, !found.contains(where: { $0.term == i }) { found.append(h) }
+            case .and(let items), .or(let items): items.forEach(walk)
+            case .not: break
+            case .near(let a, let b, _):
+                walk(a)
+                walk(b)
+            }
+        }
+        walk(watch.node)
+        let first = found.min { ($0.field, $0.sourceStart) < ($1.field, $1.sourceStart) }
+        let snippet =
+            first.map { Snippet.around(fields[$0.field].text, start: $0.sourceStart, length: $0.sourceLength) } ?? ""
+        return WatchMatch(
+            watch: watch.name,
+            terms: found.map { WatchMatch.Term(term: terms[$0.term].display, field: fields[$0.field].name) },
+            snippet: snippet)
+    }
+}
+
+/// NSRegularExpression is immutable once made and documented as safe to share across threads.
+struct NSRegularExpressionBox: @unchecked Sendable {
+    let value: NSRegularExpression
+    init(_ value: NSRegularExpression) { self.value = value }
+}
