@@ -1,0 +1,134 @@
+internal import CCurl
+import FeedwatchModel
+import Foundation
+import Glibc
+
+/// One HTTP transfer and everything libcurl's callbacks need to see.
+///
+/// Created by the caller, then owned by the engine thread: after `HTTPEngine.submit` hands it
+/// over through a mutex, only that thread touches it, and the caller sees the result only through
+/// the continuation. That confinement is what makes `@unchecked Sendable` sound here.
+final class Transfer: @unchecked Sendable {
+    let id: Int
+    let request: HTTPRequest
+    let sink: (any HTTPBodySink)?
+    let policy: AddressPolicy
+    let hostKey: String
+    var continuation: CheckedContinuation<HTTPResponse, Never>?
+
+    var easy: UnsafeMutableRawPointer?
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    let errorBuffer: UnsafeMutablePointer<CChar>
+    var response = HTTPResponse()
+    /// Status and headers of the response whose header block is being read.
+    var currentStatus = 0
+    var currentHeaders = HTTPHeaders()
+    var failure: HTTPError?
+    var sinkStarted = false
+    var sinkAccepted = false
+    var stoppedBySink = false
+    var started: Double = 0
+
+    /// Bytes of body kept for callers without a sink (error messages, webhook answers).
+    static let keptBody = 64 * 1024
+
+    init(id: Int, request: HTTPRequest, sink: (any HTTPBodySink)?, policy: AddressPolicy) {
+        self.id = id
+        self.request = request
+        self.sink = sink
+        self.policy = policy
+        self.hostKey = Transfer.host(of: request.url)
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+    }
+
+    deinit {
+        errorBuffer.deallocate()
+    }
+
+    /// The host part of a URL, lower-cased: the key of the per-host limit.
+    static func host(of url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
+        if hostPort.hasPrefix("[") { return String(hostPort.prefix { $0 != "]" }).lowercased() + "]" }
+        return (hostPort.split(separator: ":").first.map(String.init) ?? hostPort).lowercased()
+    }
+
+    // MARK: - Callbacks (engine thread)
+
+    func onHeaderLine(_ line: UnsafeBufferPointer<UInt8>) {
+        var text = String(decoding: line, as: UTF8.self)
+        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        if text.hasPrefix("HTTP/") {
+            // A new response begins: the previous one was a redirect (or 100 Continue).
+            if (300..<400).contains(currentStatus), let location = currentHeaders["location"] {
+                response.redirects.append(Redirect(status: currentStatus, location: location))
+            }
+            let parts = text.split(separator: " ", maxSplits: 2)
+            currentStatus = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            currentHeaders = HTTPHeaders()
+            return
+        }
+        guard let colon = text.firstIndex(of: ":") else { return }
+        let name = String(text[..<colon])
+        let value = String(text[text.index(after: colon)...]).trimmingCharacters(in: " \t")
+        currentHeaders.add(name, value)
+    }
+
+    /// Returns false to abort the transfer.
+    func onBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        response.bodyBytes += chunk.count
+        if response.bodyBytes > request.maxBodyBytes {
+            failure = .bodyTooLarge(request.maxBodyBytes)
+            return false
+        }
+        guard let sink else {
+            let room = Transfer.keptBody - response.body.count
+            if room > 0 { response.body.append(contentsOf: chunk.prefix(room)) }
+            return true
+        }
+        if !sinkStarted {
+            sinkStarted = true
+            sinkAccepted = sink.begin(status: currentStatus, headers: currentHeaders)
+        }
+        guard sinkAccepted else { return true }
+        if !sink.receive(chunk) {
+            stoppedBySink = true
+            return false
+        }
+        return true
+    }
+
+    /// Whether a connection to this socket address is allowed; records the refusal if not.
+    func mayConnect(_ address: UnsafePointer<sockaddr>) -> Bool {
+        var bytes: [UInt8]
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            bytes = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]
+            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                withUnsafeBytes(of: sin.pointee.sin_addr) { bytes.append(contentsOf: $0) }
+            }
+        case AF_INET6:
+            bytes = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) }
+            }
+        default:
+            failure = .refusedAddress("a non-IP socket")
+            return false
+        }
+        if let refused = policy.refusal(bytes) {
+            failure = .refusedAddress(refused)
+            return false
+        }
+        return true
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        let chars = Set(set)
+        return String(self.drop { chars.contains($0) }.reversed().drop { chars.contains($0) }.reversed())
+    }
+}

@@ -1,0 +1,396 @@
+public import FeedwatchModel
+public import FeedwatchNormalise
+import Foundation
+import GRDB
+
+/// Errors of the store, with the operation that failed; SQLite's own message comes from GRDB.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public let operation: String
+    public let underlying: String
+    public var description: String { "store: \(operation): \(underlying)" }
+}
+
+/// The embedded store: SQLite in WAL mode through GRDB.
+///
+/// Every poll is recorded in one write transaction: the feed's state, the stories seen, and the
+/// events (one row per output) caused by the new ones. A crash before the commit loses nothing
+/// (the next poll sees the same stories as new); a crash after it loses nothing either (the
+/// events wait in the outbox until their output acknowledges them). WAL lets `feedwatch status`
+/// read while the daemon writes.
+public final class SQLiteStore: Sendable {
+    private let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            config.prepareDatabase { db in
+                // NORMAL is durable in WAL mode up to the last checkpoint of a power loss; a process
+                // crash loses no committed transaction.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            pool = try DatabasePool(path: path, configuration: config)
+            try SQLiteStore.migrator.migrate(pool)
+        } catch {
+            throw StoreError(operation: "open \(path)", underlying: "\(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE feed (
+                        id INTEGER PRIMARY KEY,
+                        url TEXT NOT NULL UNIQUE,
+                        title TEXT NOT NULL DEFAULT '',
+                        etag TEXT,
+                        last_modified TEXT,
+                        first_polled_at INTEGER,
+                        last_polled_at INTEGER,
+                        last_success_at INTEGER,
+                        last_status INTEGER,
+                        last_error TEXT,
+                        error_streak INTEGER NOT NULL DEFAULT 0,
+                        next_poll_at INTEGER,
+                        polls INTEGER NOT NULL DEFAULT 0,
+                        not_modified INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE story (
+                        feed_id INTEGER NOT NULL REFERENCES feed(id) ON DELETE CASCADE,
+                        key BLOB NOT NULL,
+                        key_source TEXT NOT NULL,
+                        content_hash BLOB NOT NULL,
+                        link_hash BLOB,
+                        text_hash BLOB NOT NULL,
+                        title TEXT NOT NULL,
+                        link TEXT,
+                        published INTEGER,
+                        first_seen_at INTEGER NOT NULL,
+                        last_seen_at INTEGER NOT NULL,
+                        PRIMARY KEY (feed_id, key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX story_by_link ON story(feed_id, link_hash) WHERE link_hash IS NOT NULL;
+                    CREATE INDEX story_by_text ON story(feed_id, text_hash);
+                    CREATE TABLE output_state (
+                        name TEXT PRIMARY KEY,
+                        next_seq INTEGER NOT NULL DEFAULT 1,
+                        delivered INTEGER NOT NULL DEFAULT 0,
+                        last_success_at INTEGER
+                    );
+                    CREATE TABLE outbox (
+                        output TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        event_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        PRIMARY KEY (output, seq)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX outbox_due ON outbox(output, state, next_attempt_at);
+                    """)
+        }
+        return m
+    }
+
+    private func wrap<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(operation: operation, underlying: "\(error)")
+        }
+    }
+
+    // MARK: - Feeds
+
+    /// The stored state of every feed, by URL.
+    public func feedStates() throws -> [String: FeedState] {
+        try wrap("read feeds") {
+            try pool.read { db in
+                var out: [String: FeedState] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM feed") {
+                    let s = SQLiteStore.feedState(row)
+                    out[s.url] = s
+                }
+                return out
+            }
+        }
+    }
+
+    /// The stored state of one feed; nil before its first poll.
+    public func feedState(url: String) throws -> FeedState? {
+        try wrap("read feed \(url)") {
+            try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM feed WHERE url = ?", arguments: [url]).map(
+                    SQLiteStore.feedState)
+            }
+        }
+    }
+
+    private static func feedState(_ row: Row) -> FeedState {
+        var s = FeedState(url: row["url"])
+        s.title = row["title"]
+        s.etag = row["etag"]
+        s.lastModified = row["last_modified"]
+        s.firstPolledAt = (row["first_polled_at"] as Int64?).map(Timestamp.init)
+        s.lastPolledAt = (row["last_polled_at"] as Int64?).map(Timestamp.init)
+        s.lastSuccessAt = (row["last_success_at"] as Int64?).map(Timestamp.init)
+        s.lastStatus = row["last_status"]
+        s.lastError = row["last_error"]
+        s.errorStreak = row["error_streak"]
+        s.nextPollAt = (row["next_poll_at"] as Int64?).map(Timestamp.init)
+        s.polls = row["polls"]
+        s.notModified = row["not_modified"]
+        return s
+    }
+
+    // MARK: - Recording polls
+
+    /// Records one poll: the feed's new state, the stories found, and (through `decide`, called
+    /// for each story not seen before, inside the transaction) the events they cause.
+    ///
+    /// A story counts as seen before when its key is known for this feed, or — for a publisher
+    /// that changes ids between polls — when its canonical link or its title and body are.
+    public func record(
+        feedURL: String, poll: PollRecord, stories: [Story], decide: (NewStory) -> [OutboxEntry]
+    ) throws -> RecordResult {
+        try wrap("record poll of \(feedURL)") {
+            try pool.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO feed(url) VALUES (?)", arguments: [feedURL])
+                guard
+                    let feed = try Row.fetchOne(
+                        db, sql: "SELECT id, title, first_polled_at FROM feed WHERE url = ?", arguments: [feedURL])
+                else { throw StoreError(operation: "record poll of \(feedURL)", underlying: "feed row missing") }
+                let feedID: Int64 = feed["id"]
+                let firstPoll = (feed["first_polled_at"] as Int64?) == nil && poll.error == nil
+                let title = poll.title.flatMap { $0.isEmpty ? nil : $0 } ?? (feed["title"] as String)
+                var result = RecordResult()
+                let now = poll.polledAt.seconds
+                for story in stories {
+                    if try isKnown(db, feedID: feedID, story: story, now: now) {
+                        result.seen += 1
+                        continue
+                    }
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash, title,
+                                link, published, first_seen_at, last_seen_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            feedID, Data(story.key), story.keySource.rawValue, Data(story.contentHash),
+                            story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
+                            story.entry.published?.seconds, now, now,
+                        ])
+                    result.new += 1
+                    let entries = decide(
+                        NewStory(
+                            story: story, feedURL: feedURL, feedTitle: title, isFirstPoll: firstPoll,
+                            detectedAt: poll.polledAt))
+                    for e in entries {
+                        try enqueue(db, e, at: now)
+                        result.events += 1
+                    }
+                }
+                try updateFeed(db, feedID: feedID, poll: poll, title: title)
+                return result
+            }
+        }
+    }
+
+    private func isKnown(_ db: Database, feedID: Int64, story: Story, now: Int64) throws -> Bool {
+        let key = Data(story.key)
+        if try Int64.fetchOne(db, sql: "SELECT 1 FROM story WHERE feed_id = ? AND key = ?", arguments: [feedID, key])
+            != nil
+        {
+            try db.execute(
+                sql: "UPDATE story SET last_seen_at = ? WHERE feed_id = ? AND key = ?", arguments: [now, feedID, key])
+            return true
+        }
+        if let link = story.linkHash,
+            try Int64.fetchOne(
+                db, sql: "SELECT 1 FROM story WHERE feed_id = ? AND link_hash = ? LIMIT 1",
+                arguments: [feedID, Data(link)])
+                != nil
+        {
+            return true
+        }
+        return try Int64.fetchOne(
+            db, sql: "SELECT 1 FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1",
+            arguments: [feedID, Data(story.textHash)]) != nil
+    }
+
+    private func enqueue(_ db: Database, _ e: OutboxEntry, at now: Int64) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO output_state(name) VALUES (?)", arguments: [e.output])
+        let seq =
+            try Int64.fetchOne(db, sql: "SELECT next_seq FROM output_state WHERE name = ?", arguments: [e.output]) ?? 1
+        try db.execute(sql: "UPDATE output_state SET next_seq = ? WHERE name = ?", arguments: [seq + 1, e.output])
+        try db.execute(
+            sql: "INSERT INTO outbox(output, seq, event_id, created_at, payload) VALUES (?, ?, ?, ?, ?)",
+            arguments: [e.output, seq, e.eventID, now, Data(e.payload)])
+    }
+
+    private func updateFeed(_ db: Database, feedID: Int64, poll: PollRecord, title: String) throws {
+        let success = poll.error == nil
+        try db.execute(
+            sql: """
+                UPDATE feed SET
+                    title = ?,
+                    etag = CASE WHEN ? THEN ? ELSE etag END,
+                    last_modified = CASE WHEN ? THEN ? ELSE last_modified END,
+                    first_polled_at = COALESCE(first_polled_at, CASE WHEN ? THEN ? END),
+                    last_polled_at = ?,
+                    last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END,
+                    last_status = ?,
+                    last_error = ?,
+                    error_streak = CASE WHEN ? THEN 0 ELSE error_streak + 1 END,
+                    next_poll_at = ?,
+                    polls = polls + 1,
+                    not_modified = not_modified + ?
+                WHERE id = ?
+                """,
+            arguments: [
+                title,
+                success && !poll.notModified, poll.etag,
+                success && !poll.notModified, poll.lastModified,
+                success, poll.polledAt.seconds,
+                poll.polledAt.seconds,
+                success, poll.polledAt.seconds,
+                poll.status,
+                poll.error,
+                success,
+                poll.nextPollAt.seconds,
+                poll.notModified ? 1 : 0,
+                feedID,
+            ])
+    }
+
+    // MARK: - Outbox
+
+    /// The pending events of `output` that may be delivered by `now`: the oldest ones, stopping at
+    /// the first that is waiting for a retry (events after it must not overtake it).
+    public func pendingOutbox(output: String, dueBy now: Timestamp, limit: Int) throws -> [OutboxItem] {
+        try wrap("read outbox of \(output)") {
+            try pool.read { db in
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM outbox WHERE output = ? AND state = 'pending' ORDER BY seq LIMIT ?",
+                    arguments: [output, limit])
+                return rows.prefix { ($0["next_attempt_at"] as Int64) <= now.seconds }.map(SQLiteStore.outboxItem)
+            }
+        }
+    }
+
+    private static func outboxItem(_ row: Row) -> OutboxItem {
+        OutboxItem(
+            output: row["output"], seq: row["seq"], eventID: row["event_id"], payload: Array(row["payload"] as Data),
+            attempts: row["attempts"], createdAt: Timestamp(seconds: row["created_at"]), lastError: row["last_error"])
+    }
+
+    /// The events of `output` in any state (pending or dead), oldest first.
+    public func outbox(output: String?, limit: Int) throws -> [(
+        item: OutboxItem, state: String, nextAttemptAt: Timestamp
+    )] {
+        try wrap("read outbox") {
+            try pool.read { db in
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM outbox WHERE (? IS NULL OR output = ?) ORDER BY output, seq LIMIT ?",
+                    arguments: [output, output, limit])
+                return rows.map { (SQLiteStore.outboxItem($0), $0["state"], Timestamp(seconds: $0["next_attempt_at"])) }
+            }
+        }
+    }
+
+    /// When the oldest pending event of `output` may next be attempted, if one is pending.
+    public func nextDue(output: String) throws -> Timestamp? {
+        try wrap("read outbox of \(output)") {
+            try pool.read { db in
+                try Int64.fetchOne(
+                    db,
+                    sql:
+                        "SELECT next_attempt_at FROM outbox WHERE output = ? AND state = 'pending' ORDER BY seq LIMIT 1",
+                    arguments: [output]
+                ).map(Timestamp.init)
+            }
+        }
+    }
+
+    /// Removes events their output has acknowledged.
+    public func acknowledge(output: String, seqs: [Int64], at now: Timestamp) throws {
+        guard !seqs.isEmpty else { return }
+        try wrap("acknowledge outbox of \(output)") {
+            try pool.write { db in
+                for seq in seqs {
+                    try db.execute(sql: "DELETE FROM outbox WHERE output = ? AND seq = ?", arguments: [output, seq])
+                }
+                try db.execute(
+                    sql: "UPDATE output_state SET delivered = delivered + ?, last_success_at = ? WHERE name = ?",
+                    arguments: [seqs.count, now.seconds, output])
+            }
+        }
+    }
+
+    /// Records a failed attempt: the event is retried at `nextAttemptAt`, or is dead (kept, not retried).
+    public func deferDelivery(output: String, seq: Int64, nextAttemptAt: Timestamp, error: String, dead: Bool) throws {
+        try wrap("update outbox of \(output)") {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
+                            state = CASE WHEN ? THEN 'dead' ELSE 'pending' END
+                        WHERE output = ? AND seq = ?
+                        """,
+                    arguments: [nextAttemptAt.seconds, error, dead, output, seq])
+            }
+        }
+    }
+
+    /// Counts per output.
+    public func outboxCounts() throws -> [String: OutboxCounts] {
+        try wrap("read outbox") {
+            try pool.read { db in
+                var out: [String: OutboxCounts] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT name, delivered, last_success_at FROM output_state") {
+                    var c = OutboxCounts()
+                    c.delivered = row["delivered"]
+                    c.lastSuccessAt = (row["last_success_at"] as Int64?).map(Timestamp.init)
+                    out[row["name"]] = c
+                }
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT output, state, COUNT(*) AS n FROM outbox GROUP BY output, state")
+                {
+                    let name: String = row["output"]
+                    let n: Int = row["n"]
+                    if (row["state"] as String) == "dead" {
+                        out[name, default: OutboxCounts()].dead = n
+                    } else {
+                        out[name, default: OutboxCounts()].pending = n
+                    }
+                }
+                return out
+            }
+        }
+    }
+
+    /// Checks the database file's integrity (`PRAGMA integrity_check`); nil when it is sound.
+    public func integrityProblem() throws -> String? {
+        try wrap("integrity check") {
+            try pool.read { db in
+                let result = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                return result == ["ok"] ? nil : result.joined(separator: "; ")
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+public import FeedwatchModel
+public import FeedwatchNormalise
+
+/// What the store remembers about a feed between polls and across restarts.
+public struct FeedState: Sendable, Equatable {
+    public var url: String
+    public var title: String
+    public var etag: String?
+    public var lastModified: String?
+    public var firstPolledAt: Timestamp?
+    public var lastPolledAt: Timestamp?
+    public var lastSuccessAt: Timestamp?
+    /// The last HTTP status; 0 when the poll got no HTTP answer.
+    public var lastStatus: Int?
+    public var lastError: String?
+    public var errorStreak: Int
+    public var nextPollAt: Timestamp?
+    public var polls: Int
+    /// Polls answered 304 Not Modified.
+    public var notModified: Int
+
+    public init(url: String) {
+        self.url = url
+        self.title = ""
+        self.errorStreak = 0
+        self.polls = 0
+        self.notModified = 0
+    }
+}
+
+/// The outcome of one poll, recorded together with the stories it found.
+public struct PollRecord: Sendable {
+    public var polledAt: Timestamp
+    public var status: Int
+    /// Validators of the response; nil keeps the stored ones (a 304 or a failure).
+    public var etag: String?
+    public var lastModified: String?
+    public var notModified: Bool
+    /// Why the poll failed; nil when it succeeded.
+    public var error: String?
+    public var nextPollAt: Timestamp
+    public var title: String?
+
+    public init(
+        polledAt: Timestamp, status: Int, etag: String? = nil, lastModified: String? = nil, notModified: Bool = false,
+        error: String? = nil, nextPollAt: Timestamp, title: String? = nil
+    ) {
+        self.polledAt = polledAt
+        self.status = status
+        self.etag = etag
+        self.lastModified = lastModified
+        self.notModified = notModified
+        self.error = error
+        self.nextPollAt = nextPollAt
+        self.title = title
+    }
+}
+
+/// A story the store has not seen before, handed to the caller inside the recording transaction
+/// so that the events it causes are written atomically with it.
+public struct NewStory: Sendable {
+    public let story: Story
+    public let feedURL: String
+    public let feedTitle: String
+    /// True on the first successful poll of the feed (its whole archive is "new").
+    public let isFirstPoll: Bool
+    public let detectedAt: Timestamp
+}
+
+/// One event for one output, to be written to the outbox.
+public struct OutboxEntry: Sendable {
+    public let output: String
+    public let eventID: String
+    public let payload: [UInt8]
+
+    public init(output: String, eventID: String, payload: [UInt8]) {
+        self.output = output
+        self.eventID = eventID
+        self.payload = payload
+    }
+}
+
+/// An event waiting in the outbox.
+public struct OutboxItem: Sendable, Equatable {
+    public let output: String
+    /// Position in the output's sequence; events are delivered in this order.
+    public let seq: Int64
+    public let eventID: String
+    public let payload: [UInt8]
+    public let attempts: Int
+    public let createdAt: Timestamp
+    public let lastError: String?
+}
+
+public struct RecordResult: Sendable, Equatable {
+    public var new = 0
+    public var seen = 0
+    public var events = 0
+
+    public init() {}
+}
+
+/// Outbox figures for one output.
+public struct OutboxCounts: Sendable, Equatable {
+    public var pending = 0
+    public var dead = 0
+    public var delivered = 0
+    public var lastSuccessAt: Timestamp?
+}
