@@ -1,0 +1,274 @@
+public import FeedwatchConfig
+import FeedwatchDeliver
+import FeedwatchFetch
+import FeedwatchHTTP
+import FeedwatchModel
+import FeedwatchParse
+import FeedwatchSchedule
+import FeedwatchStore
+public import Foundation
+public import Logging
+import Synchronization
+
+/// What `feedwatch once` did.
+public struct OnceSummary: Sendable {
+    public let reports: [PollReport]
+    /// Events still in the outbox after the delivery attempt, per output.
+    public let undelivered: [String: Int]
+
+    public var failedFeeds: Int { reports.filter { $0.error != nil }.count }
+}
+
+/// The running system: every stage wired together from one configuration.
+///
+/// `run()` is the daemon: the scheduler polls feeds as they come due, output workers drain the
+/// outbox, signals stop it. `once()` polls every feed now, delivers, and returns.
+public final class Daemon: Sendable {
+    private let config: Config
+    private let logger: Logger
+    private let store: SQLiteStore
+    private let feedClient: HTTPClient
+    private let outputClient: HTTPClient
+    private let poller: Poller
+    private let workers: [OutputWorker]
+    private let scheduler = Scheduler()
+    private let notifier: SystemdNotifier
+    private let feeds: [String: FeedSettings]
+    private let state = Mutex(RunState())
+
+    private struct RunState {
+        var stopping = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var inflight: [Int: Task<Void, Never>] = [:]
+        var nextTask = 0
+        var lastCycle: Timestamp?
+        var polls = 0
+        var failures = 0
+    }
+
+    /// Opens the store and builds every stage. Throws when an output or the store cannot be set up.
+    public init(
+        config: Config, logger: Logger, userAgent: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    )
+        throws
+    {
+        self.config = config
+        self.logger = logger
+        do {
+            store = try SQLiteStore(path: config.storePath)
+        } catch {
+            throw DaemonError.store("\(error)")
+        }
+        let allow = config.fetch.allowAddresses.compactMap(AddressRange.init)
+        feedClient = HTTPClient(
+            settings: HTTPSettings(
+                userAgent: userAgent, concurrency: config.fetch.concurrency, perHost: config.fetch.perHost,
+                allowAddresses: allow))
+        outputClient = HTTPClient(
+            settings: HTTPSettings(userAgent: userAgent, concurrency: 8, perHost: 2, allowAddresses: allow))
+        let fetcher = FeedFetcher(
+            client: feedClient, timeout: config.fetch.timeout, connectTimeout: config.fetch.connectTimeout,
+            maxBodyBytes: config.fetch.maxBodyBytes)
+        poller = Poller(fetcher: fetcher, store: store, config: config, logger: logger)
+        let sinks = try Outputs.make(config.outputs, client: outputClient, environment: environment)
+        let openedStore = store
+        workers = sinks.map { OutputWorker(sink: $0, store: openedStore, logger: logger) }
+        for case let sink as JSONLinesSink in sinks where sink.repairedBytes > 0 {
+            logger.warning(
+                "removed a partial last line left by an interrupted write",
+                metadata: ["output": "\(sink.name)", "bytes": "\(sink.repairedBytes)"])
+        }
+        feeds = Dictionary(config.feeds.map { ($0.url, $0) }, uniquingKeysWith: { a, _ in a })
+        notifier = SystemdNotifier(environment: environment)
+    }
+
+    // MARK: - once
+
+    /// Polls every feed once, concurrently, then delivers what is due to every output.
+    public func once(deliveryDeadline: Duration = .seconds(60)) async -> OnceSummary {
+        let states = (try? store.feedStates()) ?? [:]
+        let reports = await withTaskGroup(of: PollReport.self) { group in
+            for feed in config.feeds {
+                group.addTask { await self.poller.poll(feed, state: states[feed.url]) }
+            }
+            var out: [PollReport] = []
+            for await r in group {
+                log(r)
+                out.append(r)
+            }
+            return out
+        }
+        let deadline = ContinuousClock.now + deliveryDeadline
+        await withTaskGroup(of: Void.self) { group in
+            for w in workers {
+                group.addTask {
+                    while ContinuousClock.now < deadline, await w.deliverDue() != nil {}
+                }
+            }
+        }
+        let counts = (try? store.outboxCounts()) ?? [:]
+        var undelivered: [String: Int] = [:]
+        for w in workers { undelivered[w.name] = counts[w.name]?.pending ?? 0 }
+        feedClient.shutdown()
+        outputClient.shutdown()
+        return OnceSummary(reports: reports, undelivered: undelivered)
+    }
+
+    // MARK: - run
+
+    /// Runs until `stop()` (SIGTERM, SIGINT): polls on schedule, delivers continuously.
+    public func run() async {
+        let signals = SignalHandlers(
+            stop: { [weak self] name in
+                self?.logger.notice("stopping", metadata: ["signal": "\(name)"])
+                self?.stop()
+            },
+            reopen: { [weak self] in self?.reopenOutputs() })
+        let workerTasks = workers.map { w in Task { await w.run() } }
+        scheduleAll()
+        scheduler.start(
+            onDue: { [weak self] urls in for url in urls { self?.launchPoll(url) } },
+            onTick: { [weak self] in self?.notifier.watchdog() })
+        notifier.ready(status: statusLine())
+        logger.notice(
+            "started",
+            metadata: [
+                "feeds": "\(config.feeds.count)", "watches": "\(config.watches.count)", "outputs": "\(workers.count)",
+                "store": "\(config.storePath)",
+            ])
+        await waitUntilStopped()
+
+        notifier.stopping()
+        scheduler.stop()
+        await finishInflight(grace: .seconds(10))
+        for w in workers { w.stop() }
+        for t in workerTasks { await t.value }
+        feedClient.shutdown()
+        outputClient.shutdown()
+        signals.cancel()
+        logger.notice("stopped")
+    }
+
+    /// Asks `run()` to stop. Safe from any thread, any number of times.
+    public func stop() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.stopping = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    private func waitUntilStopped() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.stopping { return true }
+                s.waiter = c
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    /// Puts every feed in the schedule: when the store says it is next due (a restart neither
+    /// polls everything at once nor forgets a Retry-After), or, if that has passed or the feed is
+    /// new, spread over the next half minute.
+    private func scheduleAll() {
+        let states = (try? store.feedStates()) ?? [:]
+        let now = Timestamp.now()
+        for feed in config.feeds {
+            let interval = feed.interval ?? config.interval
+            let spread = max(1, min(30, interval.seconds))
+            if let next = states[feed.url]?.nextPollAt, next > now {
+                scheduler.schedule(feed.url, at: next)
+            } else {
+                scheduler.schedule(feed.url, at: now.adding(seconds: Int64.random(in: 0..<spread)))
+            }
+        }
+    }
+
+    private func launchPoll(_ url: String) {
+        guard let feed = feeds[url] else { return }
+        let id: Int? = state.withLock { s in
+            guard !s.stopping else { return nil }
+            s.nextTask += 1
+            return s.nextTask
+        }
+        guard let id else { return }
+        let task = Task {
+            let previous = try? self.store.feedState(url: url)
+            let report = await self.poller.poll(feed, state: previous ?? nil)
+            self.log(report)
+            if report.result.events > 0 { for worker in self.workers { worker.wake.signal() } }
+            let stopping = self.state.withLock { s -> Bool in
+                s.inflight[id] = nil
+                s.polls += 1
+                s.lastCycle = Timestamp.now()
+                if report.error != nil { s.failures += 1 }
+                return s.stopping
+            }
+            if !stopping {
+                self.scheduler.schedule(url, at: report.nextPollAt)
+                self.notifier.status(self.statusLine())
+            }
+        }
+        state.withLock { $0.inflight[id] = task }
+    }
+
+    /// Lets polls in flight finish for up to `grace`, then cancels the rest: a cancelled poll has
+    /// written nothing (its transaction had not started), so the store stays consistent.
+    private func finishInflight(grace: Duration) async {
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline {
+            if state.withLock({ $0.inflight.isEmpty }) { return }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let remaining = state.withLock { Array($0.inflight.values) }
+        if !remaining.isEmpty {
+            logger.notice("abandoning polls in flight", metadata: ["polls": "\(remaining.count)"])
+        }
+        for t in remaining { t.cancel() }
+        for t in remaining { await t.value }
+    }
+
+    private func reopenOutputs() {
+        for w in workers {
+            do {
+                try w.sink.reopen()
+            } catch {
+                logger.error("cannot reopen output", metadata: ["output": "\(w.name)", "error": "\(error)"])
+            }
+        }
+        logger.notice("outputs reopened")
+    }
+
+    private func statusLine() -> String {
+        let (polls, failures) = state.withLock { ($0.polls, $0.failures) }
+        let backlog = ((try? store.outboxCounts()) ?? [:]).values.reduce(0) { $0 + $1.pending }
+        return "\(config.feeds.count) feeds, \(polls) polls (\(failures) failed), outbox \(backlog)"
+    }
+
+    // MARK: - Logging
+
+    private func log(_ r: PollReport) {
+        var metadata: Logger.Metadata = ["feed": "\(r.url)", "status": "\(r.status)"]
+        if let error = r.error {
+            metadata["error"] = "\(error)"
+            metadata["failures"] = "\(r.errorStreak)"
+            metadata["retry_at"] = "\(r.nextPollAt)"
+            if r.errorStreak == 1 || r.errorStreak == 3 || r.errorStreak % 10 == 0 {
+                logger.warning("poll failed", metadata: metadata)
+            } else {
+                logger.info("poll failed", metadata: metadata)
+            }
+            return
+        }
+        metadata["entries"] = "\(r.entries)"
+        metadata["new"] = "\(r.result.new)"
+        metadata["events"] = "\(r.result.events)"
+        if r.notModified { metadata["not_modified"] = "true" }
+        if let warning = r.warning { metadata["warning"] = "\(warning)" }
+        logger.info("polled", metadata: metadata)
+    }
+}

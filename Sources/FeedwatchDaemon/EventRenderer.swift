@@ -1,0 +1,93 @@
+import FeedwatchMatch
+import FeedwatchModel
+import FeedwatchNormalise
+import FeedwatchStore
+
+/// Builds the events feedwatch emits (schema version 1, documented field by field in README).
+///
+/// ```json
+/// {"v":1,"type":"story.new","id":"evt_…","detected_at":"2024-08-13T08:51:16Z",
+///  "feed":{"url":"…","title":"…"},
+///  "story":{"id":"…","key":"…","link":"…","title":"…","summary":"…","published":"…","updated":null,
+///           "authors":[],"categories":[],"content_hash":"sha256:…"},
+///  "watches":[{"name":"iraq-coalition","terms":[{"term":"Iraq","field":"title"}],"snippet":"…"}]}
+/// ```
+/// Outputs add their own `seq` in front. The id is derived from the feed, the story key and the
+/// content hash, so the same story version always has the same id: a consumer de-duplicates on it.
+enum EventRenderer {
+    static let schemaVersion = 1
+
+    static func eventID(_ new: NewStory) -> String {
+        let digest = Digest.sha256(
+            "story.new\n\(new.feedURL)\n\(Digest.hex(new.story.key))\n\(Digest.hex(new.story.contentHash))")
+        return "evt_" + Digest.hex(digest.prefix(16))
+    }
+
+    static func storyNew(_ new: NewStory, id: String, matches: [WatchMatch]) -> [UInt8] {
+        var w = JSONWriter(capacity: 2048)
+        let e = new.story.entry
+        w.beginObject()
+        w.key("v")
+        w.value(schemaVersion)
+        w.key("type")
+        w.value("story.new")
+        w.key("id")
+        w.value(id)
+        w.key("detected_at")
+        w.value(new.detectedAt)
+        w.key("feed")
+        w.beginObject()
+        w.key("url")
+        w.value(new.feedURL)
+        w.key("title")
+        w.value(new.feedTitle)
+        w.endObject()
+        w.key("story")
+        w.beginObject()
+        w.key("id")
+        w.value(e.id)
+        w.key("key")
+        w.value(Digest.hex(new.story.key))
+        w.key("link")
+        w.value(e.link)
+        w.key("title")
+        w.value(e.title)
+        w.key("summary")
+        w.value(e.summary)
+        w.key("published")
+        w.value(e.published)
+        w.key("updated")
+        w.value(e.updated)
+        w.key("authors")
+        w.value(strings: e.authors)
+        w.key("categories")
+        w.value(strings: e.categories)
+        w.key("content_hash")
+        w.value("sha256:" + Digest.hex(new.story.contentHash))
+        w.endObject()
+        w.key("watches")
+        w.beginArray()
+        for m in matches {
+            w.beginObject()
+            w.key("name")
+            w.value(m.watch)
+            w.key("terms")
+            w.beginArray()
+            for t in m.terms {
+                w.beginObject()
+                w.key("term")
+                w.value(t.term)
+                w.key("field")
+                w.value(t.field)
+                w.endObject()
+            }
+            w.endArray()
+            w.key("snippet")
+            w.value(m.snippet)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+}

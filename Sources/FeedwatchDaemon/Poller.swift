@@ -1,0 +1,164 @@
+public import FeedwatchConfig
+public import FeedwatchFetch
+import FeedwatchMatch
+public import FeedwatchModel
+import FeedwatchNormalise
+import FeedwatchParse
+public import FeedwatchStore
+public import Logging
+
+/// What one poll of one feed did, for logs, `once`'s exit code and the scheduler.
+public struct PollReport: Sendable {
+    public let url: String
+    public let status: Int
+    /// Why the poll failed; nil on success (including 304).
+    public let error: String?
+    /// A problem the parser recovered from (not well-formed, truncated).
+    public let warning: String?
+    public let notModified: Bool
+    public let entries: Int
+    public let result: RecordResult
+    public let errorStreak: Int
+    public let nextPollAt: Timestamp
+}
+
+/// One poll of one feed, through every stage: fetch, parse (streamed inside the fetch),
+/// normalise, then record and match in one store transaction that also writes the events.
+///
+/// Immutable: a configuration reload builds a new poller.
+public final class Poller: Sendable {
+    private let fetcher: FeedFetcher
+    private let store: SQLiteStore
+    private let matcher: Matcher
+    private let watches: [String: WatchSettings]
+    private let defaultInterval: Duration
+    private let logger: Logger
+
+    public init(fetcher: FeedFetcher, store: SQLiteStore, config: Config, logger: Logger) {
+        self.fetcher = fetcher
+        self.store = store
+        self.matcher = config.matcher
+        self.watches = Dictionary(config.watches.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.defaultInterval = config.interval
+        self.logger = logger
+    }
+
+    public func poll(_ feed: FeedSettings, state: FeedState?) async -> PollReport {
+        let result = await fetcher.fetch(url: feed.url, etag: state?.etag, lastModified: state?.lastModified)
+        let now = Timestamp.now()
+        let interval = feed.interval ?? defaultInterval
+        var stories: [Story] = []
+        var title: String? = nil
+        var error: String? = nil
+        var warning: String? = nil
+        var entries = 0
+        switch result.outcome {
+        case .feed(let outcome):
+            stories = Normaliser.stories(from: outcome.entries)
+            entries = outcome.entryCount
+            title = feed.name ?? outcome.feed.title
+            warning = outcome.problem?.description
+        case .notModified:
+            break
+        case .failed(let reason):
+            error = reason
+        }
+        let streak = error == nil ? 0 : (state?.errorStreak ?? 0) + 1
+        let next = PollTiming.next(after: now, interval: interval, errorStreak: streak, retryAfter: result.retryAfter)
+        let poll = PollRecord(
+            polledAt: now, status: result.status, etag: result.etag, lastModified: result.lastModified,
+            notModified: { if case .notModified = result.outcome { return true } else { return false } }(),
+            error: error, nextPollAt: next, title: title)
+        let ranks = BacklogRank.ranks(stories, now: now)
+        var recorded = RecordResult()
+        do {
+            recorded = try store.record(feedURL: feed.url, poll: poll, stories: stories) { new in
+                self.events(for: new, rank: ranks[new.story.key] ?? 0)
+            }
+        } catch let e {
+            error = "\(e)"
+        }
+        return PollReport(
+            url: feed.url, status: result.status, error: error, warning: warning, notModified: poll.notModified,
+            entries: entries, result: recorded, errorStreak: streak, nextPollAt: next)
+    }
+
+    /// The events a new story causes: one per output its matching watches go to.
+    private func events(for new: NewStory, rank: Int) -> [OutboxEntry] {
+        let e = new.story.entry
+        let text = StoryText(
+            title: e.title, summary: e.summary, content: e.content, categories: e.categories, authors: e.authors,
+            link: e.link ?? "", feed: "\(new.feedTitle) \(new.feedURL)")
+        var matches = matcher.match(text)
+        if new.isFirstPoll {
+            matches = matches.filter { m in
+                guard let w = watches[m.watch] else { return false }
+                return BacklogRank.admits(w.backlog, story: new.story, rank: rank, now: new.detectedAt)
+            }
+        }
+        guard !matches.isEmpty else { return [] }
+        let id = EventRenderer.eventID(new)
+        var byOutput: [String: [WatchMatch]] = [:]
+        var order: [String] = []
+        for m in matches {
+            for output in watches[m.watch]?.outputs ?? [] {
+                if byOutput[output] == nil { order.append(output) }
+                byOutput[output, default: []].append(m)
+            }
+        }
+        return order.map { output in
+            OutboxEntry(
+                output: output, eventID: id,
+                payload: EventRenderer.storyNew(new, id: id, matches: byOutput[output] ?? []))
+        }
+    }
+}
+
+/// When a feed is polled next.
+public enum PollTiming {
+    /// After a success, the feed's interval. After failures, 1 minute doubling with each
+    /// consecutive failure up to 6 hours, and never sooner than a `Retry-After`. Every delay is
+    /// jittered by ±10 % so that feeds added together drift apart.
+    public static func next(after now: Timestamp, interval: Duration, errorStreak: Int, retryAfter: Duration?)
+        -> Timestamp
+    {
+        var delay: Int64
+        if errorStreak == 0 {
+            delay = interval.seconds
+        } else {
+            delay = min(60 << Int64(min(errorStreak - 1, 20)), 6 * 3600)
+        }
+        if let retryAfter { delay = max(delay, retryAfter.seconds) }
+        let jitter = Double.random(in: 0.9...1.1)
+        return now.adding(seconds: max(1, Int64(Double(delay) * jitter)))
+    }
+}
+
+/// The backlog policy applied on a feed's first poll.
+enum BacklogRank {
+    /// The position of each story counted from the newest (by publication date; undated stories
+    /// count as published now; ties keep document order).
+    static func ranks(_ stories: [Story], now: Timestamp) -> [[UInt8]: Int] {
+        let ordered = stories.enumerated().sorted { a, b in
+            let da = effectiveDate(a.element, now: now)
+            let db = effectiveDate(b.element, now: now)
+            return da != db ? da > db : a.offset < b.offset
+        }
+        var out: [[UInt8]: Int] = [:]
+        for (rank, item) in ordered.enumerated() { out[item.element.key] = rank }
+        return out
+    }
+
+    static func effectiveDate(_ s: Story, now: Timestamp) -> Timestamp {
+        guard let p = s.entry.published ?? s.entry.updated, p <= now else { return now }
+        return p
+    }
+
+    static func admits(_ backlog: Backlog, story: Story, rank: Int, now: Timestamp) -> Bool {
+        switch backlog {
+        case .none: return false
+        case .count(let n): return rank < n
+        case .window(let d): return now.seconds - effectiveDate(story, now: now).seconds <= d.seconds
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `feedwatch parse` and `feedwatch check`, as a user runs them.
+@Suite("parse and check commands")
+struct CommandTests {
+    @Test("parse prints valid JSON lines for every real-world feed in the shared corpus")
+    func parseCorpus() async throws {
+        let dir = try Paths.shared("corpus/dev")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(files.count > 100)
+        for name in files {
+            let run = try await BinaryRun.run(["parse", dir.appendingPathComponent(name).path], timeout: 30)
+            #expect(run.status == 0, "\(name): \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n")
+            #expect(!lines.isEmpty, "\(name): no output")
+            for (i, line) in lines.enumerated() {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object != nil, "\(name): line \(i + 1) is not a JSON object")
+                if i == 0 { #expect(object?["feed"] != nil, "\(name): the first line is not the feed line") }
+            }
+        }
+    }
+
+    @Test("parse reports a document that is not a feed on its feed line and exits non-zero")
+    func parseNotAFeed() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("page.html")
+        try "<!DOCTYPE html><html><head><title>Login</title></head><body><p>Sign in</p></body></html>"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try await BinaryRun.run(["parse", path])
+        #expect(run.status == 1)
+        let line = try #require(run.stdout.split(separator: "\n").first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((object["error"] as? String)?.contains("not a feed") == true)
+    }
+
+    /// Broken configurations and the message each must give (after "FILE:").
+    static let broken: [(String, String, String)] = [
+        (
+            "unknown key", "[[feed]]\nurl = \"https://example.org/rss\"\nintervall = \"5m\"\n",
+            ":3: feed #1: unknown key 'intervall'"
+        ),
+        ("syntax", "[[feed]]\nurl = \"https://example.org/rss\n", ":2:"),
+        (
+            "bad duration", "interval = \"soon\"\n[[feed]]\nurl = \"https://example.org/rss\"\n",
+            ":1: invalid duration \"soon\""
+        ),
+        (
+            "bad url", "[[feed]]\nurl = \"file:///etc/passwd\"\n",
+            ":2: feed #1: url \"file:///etc/passwd\" is not an http or https URL"
+        ),
+        (
+            "bad expression",
+            "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"o\"\ntype = \"jsonl\"\npath = \"-\"\n[[watch]]\nname = \"w\"\nmatch = \"Iraq AND (coalition\"\n",
+            ":9: watch \"w\": expression at position 10: this '(' is never closed"
+        ),
+        (
+            "unknown output",
+            "[[feed]]\nurl = \"https://example.org/rss\"\n[[watch]]\nname = \"w\"\nany = [\"Iraq\"]\noutputs = [\"nope\"]\n",
+            ":6: watch \"w\": no output named \"nope\""
+        ),
+        (
+            "unknown alias",
+            "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"o\"\ntype = \"jsonl\"\npath = \"-\"\n[[watch]]\nname = \"w\"\nmatch = \"@nothere\"\n",
+            ":9: watch \"w\": expression at position 1: unknown alias @nothere"
+        ),
+    ]
+
+    @Test("check names the file, line and key of each mistake and exits 78", arguments: broken.indices)
+    func checkBroken(_ index: Int) async throws {
+        let (name, text, expected) = Self.broken[index]
+        let dir = try TemporaryDirectory()
+        let path = dir.path("feedwatch.toml")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try await BinaryRun.run(["check", "--config", path])
+        #expect(run.status == 78, "\(name)")
+        #expect(run.stderr.contains(path + expected), "\(name): stderr was:\n\(run.stderr)")
+    }
+
+    @Test("check accepts the shipped configuration and summarises it")
+    func checkShipped() async throws {
+        let run = try await BinaryRun.run([
+            "check", "--config", Paths.repository.appendingPathComponent("config/feedwatch.toml").path,
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("configuration OK"))
+        #expect(run.stdout.contains("watch iraq-coalition -> events"))
+    }
+}

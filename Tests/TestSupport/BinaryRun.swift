@@ -1,0 +1,88 @@
+public import Foundation
+import Glibc
+
+/// Runs the built `feedwatch` binary, as a user would.
+public struct BinaryRun: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+
+    /// Runs `feedwatch args...` with `environment` added to a minimal one, and waits for it.
+    /// Output goes through files (a pipe could fill up and block a chatty child).
+    public static func run(
+        _ args: [String], environment: [String: String] = [:], timeout: Double = 60, directory: URL? = nil
+    ) async throws -> BinaryRun {
+        let p = try start(args, environment: environment, directory: directory)
+        return try await p.wait(timeout: timeout)
+    }
+
+    public static func start(_ args: [String], environment: [String: String] = [:], directory: URL? = nil) throws
+        -> Running
+    {
+        let dir = try TemporaryDirectory()
+        let out = dir.url.appendingPathComponent("stdout")
+        let err = dir.url.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        // The child redirects its own input and output: handing FileHandles to Process lets a
+        // descriptor be closed twice, and with tests running in parallel the second close hits
+        // whatever reused the number (a test server's socket).
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments =
+            [
+                "-c", "exec \"$0\" \"$@\" </dev/null >\"$FW_TEST_OUT\" 2>\"$FW_TEST_ERR\"", try Paths.binary.path,
+            ] + args
+        var env = [
+            "PATH": "/usr/bin:/bin", "HOME": dir.url.path, "LANG": "C.UTF-8", "FW_TEST_OUT": out.path,
+            "FW_TEST_ERR": err.path,
+        ]
+        env.merge(environment) { $1 }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        try process.run()
+        return Running(process: process, dir: dir, out: out, err: err)
+    }
+
+    /// A child process still running.
+    public final class Running: @unchecked Sendable {
+        public let process: Process
+        let dir: TemporaryDirectory
+        let out: URL
+        let err: URL
+
+        init(process: Process, dir: TemporaryDirectory, out: URL, err: URL) {
+            self.process = process
+            self.dir = dir
+            self.out = out
+            self.err = err
+        }
+
+        /// The shell execs feedwatch, so this is feedwatch's own process id.
+        public var pid: Int32 { process.processIdentifier }
+
+        /// What the child has written to stderr so far.
+        public var stderrSoFar: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+
+        public func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
+
+        /// Waits for exit; after `timeout` seconds the child is killed and this throws. The wait
+        /// suspends instead of blocking: tests share a small thread pool with in-process servers.
+        public func wait(timeout: Double) async throws -> BinaryRun {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning {
+                if Date() > deadline {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    throw TestSupportError("feedwatch did not finish within \(timeout) s; stderr:\n\(stderrSoFar)")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            process.waitUntilExit()
+            return BinaryRun(
+                status: process.terminationStatus,
+                stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+public import FlyingFox
+import FlyingSocks
+public import Foundation
+import Synchronization
+
+/// An HTTP server on 127.0.0.1 with a port the kernel picks, for tests that need the real thing.
+///
+/// Routes are closures; every request is recorded (method, path, headers, body) so a test can
+/// assert on what a client sent.
+public final class LoopbackServer: Sendable {
+    public struct Request: Sendable {
+        public let method: String
+        public let path: String
+        public let headers: [String: String]
+        public let body: Data
+    }
+
+    private let server: HTTPServer
+    private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
+    private let log = Mutex<[Request]>([])
+    public let port: UInt16
+
+    /// Starts a server; add routes with `route` before sending requests to them.
+    public init() async throws {
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 5)
+        let s = server
+        task.withLock { $0 = Task { try await s.run() } }
+        try await server.waitUntilListening(timeout: 10)
+        let address = await server.listeningAddress
+        guard case .ip4(_, let port)? = address else {
+            throw TestSupportError("loopback server did not report a port")
+        }
+        self.port = port
+    }
+
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// Adds a route ("GET /feed.xml", "POST /hook", "GET /files/*"). The handler's requests are
+    /// recorded before it runs.
+    public func route(_ route: String, _ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) async
+    {
+        await server.appendRoute(HTTPRoute(stringLiteral: route)) { [self] request in
+            var headers: [String: String] = [:]
+            for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
+            let body = (try? await request.bodyData) ?? Data()
+            var copy = request
+            copy.setBodyData(body)
+            self.log.withLock {
+                $0.append(Request(method: request.method.rawValue, path: request.path, headers: headers, body: body))
+            }
+            return try await handler(copy)
+        }
+    }
+
+    /// Serves fixed bytes with a content type at `path`.
+    public func serve(_ path: String, _ body: Data, contentType: String = "application/rss+xml") async {
+        await route("GET \(path)") { _ in
+            HTTPResponse(statusCode: .ok, headers: [.contentType: contentType], body: body)
+        }
+    }
+
+    public var requests: [Request] { log.withLock { $0 } }
+
+    public func stop() async {
+        await server.stop(timeout: 0)
+        task.withLock { $0?.cancel() }
+    }
+}
+
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
