@@ -34,17 +34,28 @@ public enum DateParser {
 
     static func parseISO(_ s: [UInt8], defaultZone: Int) -> Timestamp? {
         var r = Reader(s)
+        if r.eat(0x2D) {
+            // ISO 8601:1988's truncated year and month, `-YYMM` and `-YY-MM`: a date and nothing more.
+            guard let yy = r.digits(max: 2), yy.count == 2 else { return nil }
+            _ = r.eat(0x2D)
+            guard let mm = r.digits(max: 2), mm.count == 2, r.atEnd else { return nil }
+            return Timestamp(year: expandYear(yy.value), month: mm.value, day: 1, hour: 0, minute: 0, second: 0)
+        }
         guard let first = r.digits(max: 8) else { return nil }
         var year: Int
         var month = 1
         var day = 1
+        var ordinal: Int? = nil
         switch first.count {
         case 4:
             year = first.value
             if r.eat(0x2D) {  // -
                 guard let m = r.digits(max: 3) else { return nil }
                 month = m.value
-                if r.eat(0x2D) {
+                if m.count == 3 && r.peek != 0x2D {
+                    ordinal = m.value  // YYYY-DDD
+                    month = 1
+                } else if r.eat(0x2D) {
                     guard let d = r.digits(max: 2) else { return nil }
                     day = d.value
                 }
@@ -53,6 +64,10 @@ public enum DateParser {
             year = first.value / 10_000
             month = (first.value / 100) % 100
             day = first.value % 100
+        case 7:
+            // Ordinal date YYYYDDD. (Not YYDDD: five bare digits are junk more often than a date.)
+            year = first.value / 1000
+            ordinal = first.value % 1000
         case 6 where r.atEnd:
             year = expandYear(first.value / 10_000)
             month = (first.value / 100) % 100
@@ -100,6 +115,11 @@ public enum DateParser {
         }
         guard let t = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         else { return nil }
+        if let ordinal {
+            let isLeap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+            guard ordinal >= 1, ordinal <= (isLeap ? 366 : 365) else { return nil }
+            return t.adding(seconds: Int64((ordinal - 1) * 86_400 - zone * 60))
+        }
         return t.adding(seconds: Int64(-zone * 60))
     }
 
@@ -352,12 +372,6 @@ public enum DateParser {
 }
 
 extension String {
-    /// The string without leading and trailing spaces, tabs and line ends.
-    public func trimmingASCIIWhitespace() -> String {
-        let ws: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        return String(self.drop(while: ws).reversed().drop(while: ws).reversed())
-    }
-
     func replacingAll(_ target: String, with replacement: String) -> String {
         replacingOccurrences(of: target, with: replacement)
     }

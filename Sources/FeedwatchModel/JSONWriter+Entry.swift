@@ -3,6 +3,12 @@ extension JSONWriter {
     /// `id, link, title, summary, content, published, updated, authors, categories, enclosures, media`.
     public mutating func write(entry e: Entry) {
         beginObject()
+        write(fieldsOf: e)
+        endObject()
+    }
+
+    /// The entry's members without the braces, for objects that add their own.
+    public mutating func write(fieldsOf e: Entry) {
         key("id")
         value(e.id)
         key("link")
@@ -25,7 +31,6 @@ extension JSONWriter {
         write(enclosures: e.enclosures)
         key("media")
         write(enclosures: e.media)
-        endObject()
     }
 
     public mutating func write(enclosures: [Enclosure]) {

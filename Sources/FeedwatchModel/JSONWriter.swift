@@ -124,30 +124,35 @@ public struct JSONWriter: Sendable {
             let n = utf8.count
             while i < n {
                 let b = utf8[i]
-                var escape: [UInt8]? = nil
-                var skip = 1
-                switch b {
-                case 0x22: escape = [0x5C, 0x22]
-                case 0x5C: escape = [0x5C, 0x5C]
-                case 0x0A: escape = [0x5C, 0x6E]
-                case 0x0D: escape = [0x5C, 0x72]
-                case 0x09: escape = [0x5C, 0x74]
-                case 0x00..<0x20, 0x7F:
-                    escape = [0x5C, 0x75, 0x30, 0x30, JSONWriter.hex[Int(b >> 4)], JSONWriter.hex[Int(b & 0xF)]]
-                case 0xE2 where i + 2 < n && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
-                    // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
-                    escape = Array((utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                    skip = 3
-                default: break
-                }
-                if let escape {
-                    if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
-                    bytes.append(contentsOf: escape)
-                    i += skip
-                    start = i
-                } else {
+                // Fast path: most bytes of most text need no escape.
+                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xE2 else {
                     i += 1
+                    continue
                 }
+                var skip = 1
+                let escape: String
+                switch b {
+                case 0x22: escape = "\\\""
+                case 0x5C: escape = "\\\\"
+                case 0x0A: escape = "\\n"
+                case 0x0D: escape = "\\r"
+                case 0x09: escape = "\\t"
+                case 0xE2 where i + 2 < n && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                    // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR end a line in JavaScript.
+                    escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    skip = 3
+                case 0xE2:
+                    i += 1
+                    continue
+                default:
+                    escape =
+                        "\\u00" + String(UnicodeScalar(JSONWriter.hex[Int(b >> 4)]))
+                        + String(UnicodeScalar(JSONWriter.hex[Int(b & 0xF)]))
+                }
+                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
+                bytes.append(contentsOf: escape.utf8)
+                i += skip
+                start = i
             }
             if start < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<n])) }
         }

@@ -51,7 +51,7 @@ public enum Normaliser {
         let linkHash = canonical.map { Digest.sha256("feedwatch-link-v1\n\($0)") }
         let key: [UInt8]
         let source: Story.KeySource
-        if let id = entry.id?.trimmingCharacters(in: [" ", "\n", "\t", "\r"]), !id.isEmpty {
+        if let id = entry.id?.trimmingASCIIWhitespace(), !id.isEmpty {
             (key, source) = (keyHash(.id, id), .id)
         } else if let canonical {
             (key, source) = (keyHash(.link, canonical), .link)
@@ -67,14 +67,51 @@ public enum Normaliser {
         Digest.sha256("feedwatch-key-v1\n\(source.rawValue)\n\(value)")
     }
 
-    /// Lower case, whitespace collapsed: differences that do not make a different story.
+    /// Lower case (Unicode's full lower-case mapping, scalar by scalar), runs of white space
+    /// (Unicode White_Space) as one space, none at either end: differences that do not make a
+    /// different story. Equal to `lowercased()` then splitting on white space and joining with
+    /// one space, in one pass over the scalars with an ASCII fast path: it runs on every entry.
     static func normalisedText(_ s: String) -> String {
-        s.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        String(self.drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
+        var s = s
+        return s.withUTF8 { utf8 in
+            var out: [UInt8] = []
+            out.reserveCapacity(utf8.count)
+            var pendingSpace = false
+            var i = 0
+            let n = utf8.count
+            while i < n {
+                let b = utf8[i]
+                if b < 0x80 {
+                    i += 1
+                    if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                        pendingSpace = !out.isEmpty
+                        continue
+                    }
+                    if pendingSpace { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+                    continue
+                }
+                // A String's UTF-8 is valid: the lead byte gives the length.
+                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                for k in 1..<length where i + k < n { value = value << 6 | UInt32(utf8[i + k] & 0x3F) }
+                let start = i
+                i += length
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                if scalar.properties.isWhitespace {
+                    pendingSpace = !out.isEmpty
+                    continue
+                }
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                if scalar.properties.changesWhenLowercased {
+                    out.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
+                } else {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<min(i, n)]))
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 }

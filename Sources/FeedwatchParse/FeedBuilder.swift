@@ -182,9 +182,10 @@ final class FeedBuilder {
             stack.removeLast()
             bases.removeLast()
         }
-        if var c = capture {
-            if depth == c.depth {
-                capture = nil
+        // Read the capture's depth without binding a copy of it: a copy would share the buffer and
+        // make the next append copy it whole (quadratic in elements inside a field).
+        if let captureDepth = capture?.depth {
+            if depth == captureDepth, var c = capture.take() {
                 finish(&c)
             } else if let local = currentLocalName {
                 appendEndTag(local)
@@ -438,12 +439,12 @@ final class FeedBuilder {
 
     private func appendStartTag(_ local: String) {
         markupNames.append(local)
-        capture?.appendMarkup("<" + local + ">", limit: limits.maxFieldBytes)
+        capture?.appendTag(local, closing: false, limit: limits.maxFieldBytes)
     }
 
     private func appendEndTag(_ local: String) {
         markupNames.removeLast()
-        capture?.appendMarkup("</" + local + ">", limit: limits.maxFieldBytes)
+        capture?.appendTag(local, closing: true, limit: limits.maxFieldBytes)
     }
 
     private func finish(_ c: inout Capture) {
@@ -582,11 +583,17 @@ extension FeedBuilder.Capture {
         }
     }
 
-    fileprivate mutating func appendMarkup(_ tag: String, limit: Int) {
-        guard !truncated, buffer.count + tag.utf8.count <= limit else {
+    /// Appends `<local>` or `</local>`, written straight into the buffer (this runs per element).
+    fileprivate mutating func appendTag(_ local: String, closing: Bool, limit: Int) {
+        guard !truncated else { return }
+        let length = local.utf8.count + (closing ? 3 : 2)
+        guard buffer.count + length <= limit else {
             truncated = true
             return
         }
-        buffer.append(contentsOf: tag.utf8)
+        buffer.append(0x3C)
+        if closing { buffer.append(0x2F) }
+        buffer.append(contentsOf: local.utf8)
+        buffer.append(0x3E)
     }
 }

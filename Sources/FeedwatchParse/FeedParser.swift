@@ -165,6 +165,10 @@ public final class FeedParser {
             let dropped = builder?.droppedIncompleteEntry == true ? "; the incomplete last entry was dropped" : ""
             problem = .truncated("the document ends before its root element is closed\(dropped)")
         }
+        if problem == nil, let entity = parser.ignoredEntity {
+            problem = .malformed(
+                "entity declarations ignored (first: '\(entity)'); references to them are left as text")
+        }
         if problem == nil, let first = parser.firstError { problem = .malformed(first) }
         if problem == nil, builder?.fieldTruncated == true {
             problem = .truncated("a field longer than \(limits.maxFieldBytes >> 10) KiB was cut")

@@ -56,6 +56,9 @@ struct ReferenceRewriter {
                 i = end + 3
                 section = .markup
             case .markup:
+                // Fast path: only `<` and `&` can change anything.
+                while i < n && s[i] != 0x3C && s[i] != 0x26 { i += 1 }
+                guard i < n else { break }
                 let b = s[i]
                 if b == 0x3C {  // <
                     if i + 9 > n && !final {
@@ -118,7 +121,18 @@ struct ReferenceRewriter {
     }
 
     private static let amp: [UInt8] = Array("&amp;".utf8)
-    private static let xmlNames: Set<String> = ["amp", "lt", "gt", "quot", "apos"]
+
+    /// amp, lt, gt, quot, apos: checked on bytes, as `&lt;` and `&amp;` fill escaped HTML.
+    private static func isXMLName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch name.count {
+        case 2: return (name[0] == 0x6C || name[0] == 0x67) && name[1] == 0x74  // lt gt
+        case 3: return name[0] == 0x61 && name[1] == 0x6D && name[2] == 0x70  // amp
+        case 4:
+            return (name[0] == 0x71 && name[1] == 0x75 && name[2] == 0x6F && name[3] == 0x74)  // quot
+                || (name[0] == 0x61 && name[1] == 0x70 && name[2] == 0x6F && name[3] == 0x73)  // apos
+        default: return false
+        }
+    }
 
     private func classifyReference(_ s: UnsafeBufferPointer<UInt8>, at start: Int, final: Bool) -> Reference {
         let n = s.count
@@ -143,8 +157,7 @@ struct ReferenceRewriter {
         if j == n && !final && j - start <= Self.lookahead { return .incomplete }
         guard j > start + 1, j < n, s[j] == 0x3B else { return .bareAmpersand }
         let name = UnsafeBufferPointer(rebasing: s[(start + 1)..<j])
-        let nameString = String(decoding: name, as: UTF8.self)
-        if Self.xmlNames.contains(nameString) { return .keep(j + 1 - start) }
+        if Self.isXMLName(name) { return .keep(j + 1 - start) }
         if let scalars = HTMLEntities.lookup(name) { return .named(scalars, j + 1 - start) }
         return .bareAmpersand
     }

@@ -29,15 +29,21 @@ struct TextBuilder {
 
     /// Appends text, collapsing its whitespace.
     mutating func append(_ s: UnsafeBufferPointer<UInt8>) {
+        guard let p = s.baseAddress else { return }
         let n = s.count
         var i = 0
         var runStart = 0
         while i < n {
-            let b = s[i]
+            let b = p[i]
+            // Fast path: a byte above space that cannot start NO-BREAK SPACE is text.
+            if b > 0x20 && b != 0xC2 {
+                i += 1
+                continue
+            }
             let isSpace = b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C
-            let isNBSP = b == 0xC2 && i + 1 < n && s[i + 1] == 0xA0
+            let isNBSP = b == 0xC2 && i + 1 < n && p[i + 1] == 0xA0
             if isSpace || isNBSP {
-                if runStart < i { appendRaw(UnsafeBufferPointer(rebasing: s[runStart..<i])) }
+                if runStart < i { appendRaw(UnsafeBufferPointer(start: p + runStart, count: i - runStart)) }
                 space()
                 i += isNBSP ? 2 : 1
                 runStart = i
@@ -45,7 +51,7 @@ struct TextBuilder {
                 i += 1
             }
         }
-        if runStart < n { appendRaw(UnsafeBufferPointer(rebasing: s[runStart..<n])) }
+        if runStart < n { appendRaw(UnsafeBufferPointer(start: p + runStart, count: n - runStart)) }
     }
 
     /// Appends one decoded character.

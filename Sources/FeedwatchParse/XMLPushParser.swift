@@ -7,8 +7,10 @@ import Glibc
 /// IGNORE_ENC because the input is always UTF-8 already (`Transcoder`). Never NOENT, DTDLOAD,
 /// DTDATTR, DTDVALID, XINCLUDE or HUGE. The process-wide entity loader denies everything
 /// (`CLibXML2_harden`). Three more guards that libxml2 does not give a SAX consumer:
-/// - any entity declaration stops the parse: an internal entity can expand quadratically
-///   (a 160 kB document becomes 2 GB of text) and no legitimate feed needs one;
+/// - entity declarations are ignored: no `getEntity` callback is installed, so a reference to a
+///   declared entity is an undefined one, which RECOVER drops. An internal entity can expand
+///   quadratically (a 160 kB document becomes 2 GB of text), an external one can read files; no
+///   legitimate feed needs either, and the items around the references are kept;
 /// - element nesting is capped (libxml2's 256-level limit applies to tree building only);
 /// - errors are read from this parser's own callback, never from the process-wide last error.
 final class XMLPushParser {
@@ -61,15 +63,11 @@ final class XMLPushParser {
         handler.cdataBlock = handler.characters
         handler.entityDecl = { ctx, name, _, _, _, _ in
             guard let ctx else { return }
-            let entity = name.map { String(cString: $0) } ?? "?"
-            Unmanaged<XMLPushParser>.fromOpaque(ctx).takeUnretainedValue()
-                .refuse("the document declares entity '\(entity)'; entity declarations are refused (expansion attacks)")
+            Unmanaged<XMLPushParser>.fromOpaque(ctx).takeUnretainedValue().ignoreEntity(name)
         }
         handler.unparsedEntityDecl = { ctx, name, _, _, _ in
             guard let ctx else { return }
-            let entity = name.map { String(cString: $0) } ?? "?"
-            Unmanaged<XMLPushParser>.fromOpaque(ctx).takeUnretainedValue()
-                .refuse("the document declares entity '\(entity)'; entity declarations are refused (expansion attacks)")
+            Unmanaged<XMLPushParser>.fromOpaque(ctx).takeUnretainedValue().ignoreEntity(name)
         }
         handler.serror = { ctx, error in
             guard let ctx, let error else { return }
@@ -164,6 +162,13 @@ final class XMLPushParser {
         guard !stopped, depth > 0 else { return }
         depth -= 1
         builder.end()
+    }
+
+    /// The first entity the document declared (and that was ignored), for the parse report.
+    private(set) var ignoredEntity: String?
+
+    private func ignoreEntity(_ name: UnsafePointer<xmlChar>?) {
+        if ignoredEntity == nil { ignoredEntity = name.map { String(cString: $0) } ?? "?" }
     }
 
     private func refuse(_ why: String) {

@@ -3,11 +3,20 @@ import Glibc
 /// Buffered writes to a file descriptor (stdout by default), for commands that print many lines.
 final class OutputStream {
     private let fd: Int32
+    private let drain: (([UInt8]) -> Void)?
     private var buffer: [UInt8] = []
     private let capacity = 64 * 1024
 
     init(fd: Int32 = STDOUT_FILENO) {
         self.fd = fd
+        self.drain = nil
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// A stream whose full buffers go to `drain` instead of a file descriptor.
+    init(drain: @escaping ([UInt8]) -> Void) {
+        self.fd = -1
+        self.drain = drain
         buffer.reserveCapacity(capacity)
     }
 
@@ -26,6 +35,11 @@ final class OutputStream {
     func writeLine(_ s: String) { writeLine(Array(s.utf8)) }
 
     func flush() {
+        if let drain {
+            if !buffer.isEmpty { drain(buffer) }
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         while offset < buffer.count {
             let n = buffer[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

@@ -2,8 +2,11 @@ import ArgumentParser
 import FeedwatchFetch
 import FeedwatchHTTP
 import FeedwatchModel
+import FeedwatchNormalise
 import FeedwatchParse
+import Foundation
 import Glibc
+import Synchronization
 
 /// `feedwatch parse FILE|URL...`: parse feeds and print them as JSON lines, no store involved.
 struct ParseCommand: AsyncParsableCommand {
@@ -30,20 +33,45 @@ struct ParseCommand: AsyncParsableCommand {
     @Option(help: "An address block URLs may resolve to although it is not public (repeatable), e.g. 127.0.0.1/32.")
     var allowAddress: [String] = []
 
+    @Option(help: "For URLs: the largest response body read, decoded, in MiB (the daemon's fetch.max_body_mb).")
+    var maxBodyMb: Int = 16
+
+    @Option(help: "Files parsed at once (default: one per CPU). Output keeps the order of the inputs.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
     func run() async throws {
         let out = OutputStream()
         var failed = false
-        for input in inputs {
-            let ok: Bool
-            if input.hasPrefix("http://") || input.hasPrefix("https://") {
-                ok = await parseURL(input, out: out)
-            } else {
-                ok = parseFile(input, out: out)
+        if inputs.contains(where: Self.isURL) || jobs <= 1 || inputs.count == 1 {
+            for input in inputs {
+                let ok = Self.isURL(input) ? await parseURL(input, out: out) : parseFile(input, out: out)
+                if !ok { failed = true }
             }
-            if !ok { failed = true }
+        } else {
+            failed = !parseFilesConcurrently(out: out)
         }
         out.flush()
         if failed { throw Exit.feedFailed }
+    }
+
+    private static func isURL(_ input: String) -> Bool {
+        input.hasPrefix("http://") || input.hasPrefix("https://")
+    }
+
+    /// Parses the files on `jobs` threads; the output is what a sequential run prints.
+    private func parseFilesConcurrently(out: OutputStream) -> Bool {
+        let ordered = OrderedOutput(out: out, window: jobs * 2)
+        let failures = Mutex(0)
+        let count = inputs.count
+        DispatchQueue.concurrentPerform(iterations: min(jobs, count)) { _ in
+            while let job = ordered.take(below: count) {
+                let stream = OutputStream(drain: { ordered.write(job, $0) })
+                if !parseFile(inputs[job], out: stream) { failures.withLock { $0 += 1 } }
+                stream.flush()
+                ordered.finish(job)
+            }
+        }
+        return failures.withLock { $0 } == 0
     }
 
     /// Fetches and parses one URL (redirects, compression and the address policy as the daemon).
@@ -61,17 +89,14 @@ struct ParseCommand: AsyncParsableCommand {
         var limits = ParseLimits.default
         limits.maxEntries = maxEntries
         let fetcher = FeedFetcher(
-            client: client, timeout: .seconds(60), connectTimeout: .seconds(10), maxBodyBytes: 64 << 20, limits: limits)
+            client: client, timeout: .seconds(60), connectTimeout: .seconds(10), maxBodyBytes: max(1, maxBodyMb) << 20,
+            limits: limits)
         let result = await fetcher.fetch(url: url, etag: nil, lastModified: nil)
         var writer = JSONWriter(capacity: 4096)
         switch result.outcome {
         case .feed(let outcome):
             writeFeedLine(outcome.feed, problem: outcome.problem, writer: &writer, out: out)
-            for entry in outcome.entries {
-                writer.removeAll()
-                writer.write(entry: entry)
-                out.writeLine(writer.bytes)
-            }
+            for entry in outcome.entries { Self.writeEntry(entry, writer: &writer, out: out) }
             return true
         case .notModified:
             writeFeedLine(
@@ -82,6 +107,23 @@ struct ParseCommand: AsyncParsableCommand {
                 FeedInfo(), problem: .notAFeed("\(url): \(reason)"), writer: &writer, out: out, rawError: reason)
             return false
         }
+    }
+
+    /// One entry line: the entry's fields, then its identity as the store would record it
+    /// (`key_source`, `key`, `content_hash`; see README "Identity").
+    private static func writeEntry(_ entry: Entry, writer: inout JSONWriter, out: OutputStream) {
+        let story = Normaliser.story(entry)
+        writer.removeAll()
+        writer.beginObject()
+        writer.write(fieldsOf: entry)
+        writer.key("key_source")
+        writer.value(story.keySource.rawValue)
+        writer.key("key")
+        writer.value(Digest.hex(story.key))
+        writer.key("content_hash")
+        writer.value(Digest.hex(story.contentHash))
+        writer.endObject()
+        out.writeLine(writer.bytes)
     }
 
     private func writeFeedLine(
@@ -127,9 +169,7 @@ struct ParseCommand: AsyncParsableCommand {
             onFeed: { info in pendingFeed = info },
             onEntry: { entry in
                 if !feedWritten { writeFeed(pendingFeed ?? FeedInfo(), problem: nil) }
-                writer.removeAll()
-                writer.write(entry: entry)
-                out.writeLine(writer.bytes)
+                Self.writeEntry(entry, writer: &writer, out: out)
             })
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {

@@ -23,6 +23,18 @@ struct CommandTests {
         }
     }
 
+    @Test("parse on several threads prints exactly what one thread prints, in input order")
+    func parseConcurrentOrder() async throws {
+        let dir = try Paths.shared("corpus/dev")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+            .map { dir.appendingPathComponent($0).path }
+        let one = try await BinaryRun.run(["parse", "--jobs", "1"] + files, timeout: 120)
+        let four = try await BinaryRun.run(["parse", "--jobs", "4"] + files, timeout: 120)
+        #expect(one.status == four.status)
+        #expect(one.stdout.split(separator: "\n").count > 5000)
+        #expect(one.stdout == four.stdout)
+    }
+
     @Test("parse reports a document that is not a feed on its feed line and exits non-zero")
     func parseNotAFeed() async throws {
         let dir = try TemporaryDirectory()

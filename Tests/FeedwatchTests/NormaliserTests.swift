@@ -1,0 +1,51 @@
+import FeedwatchModel
+import Testing
+
+@testable import FeedwatchNormalise
+
+/// The identity model's text normalisation and keys.
+@Suite("normaliser")
+struct NormaliserTests {
+    /// The definition the fast path must equal: Swift's full lower-case mapping, then white space
+    /// (Unicode White_Space) runs as one space.
+    static func reference(_ s: String) -> String {
+        s.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    @Test(
+        "normalised text equals lower-casing then collapsing white space",
+        arguments: [
+            "", "   ", "Iraq", "  US-led  Coalition\tTalks\r\n", "ÉCOLE Ünïcode", "İstanbul", "ΣΟΦΟΣ ΣΑΣ",
+            "a\u{00A0}b\u{2003}c\u{3000}d", "Straße STRASSE", "日本語 テキスト", "emoji 👍🏽 OK", "ǅungla ǈ",
+            "line\u{2028}sep\u{2029}para", "tab\u{0B}vt\u{0C}ff\u{85}nel",
+        ])
+    func normalisedText(input: String) {
+        #expect(Normaliser.normalisedText(input) == Self.reference(input))
+    }
+
+    @Test("the key comes from the id, then the canonical link, then the text")
+    func keySources() {
+        var entry = Entry()
+        entry.title = "Talks to end US-led coalition in Iraq"
+        entry.link = "https://example.org/story?utm_source=rss"
+        entry.id = "  urn:story:1 "
+        #expect(Normaliser.story(entry).keySource == .id)
+        #expect(Normaliser.story(entry).key == Normaliser.keyHash(.id, "urn:story:1"))
+        entry.id = nil
+        #expect(Normaliser.story(entry).keySource == .link)
+        entry.link = nil
+        #expect(Normaliser.story(entry).keySource == .text)
+    }
+
+    @Test("case and spacing do not change the content hash; the words do")
+    func contentHash() {
+        var a = Entry()
+        a.title = "Talks to end  US-led coalition"
+        a.summary = "Talks between the United States and Iraq"
+        var b = a
+        b.title = "talks to end US-led Coalition "
+        #expect(Normaliser.story(a).contentHash == Normaliser.story(b).contentHash)
+        b.summary = "Talks between the United States and Syria"
+        #expect(Normaliser.story(a).contentHash != Normaliser.story(b).contentHash)
+    }
+}
