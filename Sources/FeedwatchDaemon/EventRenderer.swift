@@ -20,7 +20,7 @@ enum EventRenderer {
     static func eventID(_ new: NewStory) -> String {
         let digest = Digest.sha256(
             "story.new\n\(new.feedURL)\n\(Digest.hex(new.story.key))\n\(Digest.hex(new.story.contentHash))")
-        return "evt_" + Digest.hex(digest.prefix(16))
+        return "evt_" + Digest.hex(Array(digest.prefix(16)))
     }
 
     static func storyNew(_ new: NewStory, id: String, matches: [WatchMatch]) -> [UInt8] {

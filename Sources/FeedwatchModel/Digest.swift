@@ -22,7 +22,10 @@ public enum Digest {
         return out
     }
 
-    public static func sha256(_ s: String) -> [UInt8] { sha256(Array(s.utf8)) }
+    public static func sha256(_ s: String) -> [UInt8] {
+        var s = s
+        return s.withUTF8 { sha256($0) }
+    }
 
     /// HMAC-SHA256 of `message` under `key`, 32 bytes.
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
@@ -48,14 +51,16 @@ public enum Digest {
     }
 
     /// Lower-case hexadecimal.
-    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
+    public static func hex(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, b) in bytes.enumerated() {
+                out[2 * i] = hexDigit(b >> 4)
+                out[2 * i + 1] = hexDigit(b & 0xF)
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    @inline(__always)
+    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 }

@@ -1,26 +1,50 @@
-import Foundation
+import FeedwatchModel
 
 /// The form of a link used to tell whether two links name the same story.
 ///
 /// Not for display: the canonical form folds away everything that varies between copies of one
 /// page without changing what it is.
 /// - scheme and host lower-cased; `http` and `https` are one; `www.`, `m.`, `mobile.` and `amp.`
-///   host prefixes dropped; default ports dropped;
-/// - the fragment dropped; tracking parameters (`utm_*`, `fbclid`, `gclid`, ...) dropped and the
-///   rest sorted;
-/// - AMP variants folded: a trailing `/amp` segment, `.amp.html`, `amp=1`, `outputType=amp`;
-/// - a trailing slash dropped.
+///   host prefixes dropped; default ports, user info and the fragment dropped;
+/// - tracking parameters (`utm_*`, `fbclid`, `gclid`, ...) and empty ones dropped, the rest sorted;
+/// - AMP variants folded: a trailing `/amp` segment, `.amp.html`, a leading `/amp/`, `amp=1`,
+///   `outputType=amp`;
+/// - trailing slashes dropped; bytes that may not appear in a URI (spaces, non-ASCII) percent-encoded.
+///
+/// Works on the link's bytes: it runs for every entry of every poll. Links reach it resolved to
+/// absolute http(s) URLs (`URLResolver`); anything else has no canonical form.
 public enum CanonicalLink {
     public static func canonical(_ link: String) -> String? {
-        guard var c = URLComponents(string: link.trimmingCharacters(in: .whitespacesAndNewlines)),
-            let scheme = c.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            var host = c.host?.lowercased(), !host.isEmpty
-        else { return nil }
+        let bytes = Array(link.trimmingASCIIWhitespace().utf8)
+        guard let colon = bytes.firstIndex(of: 0x3A) else { return nil }
+        let scheme = String(decoding: bytes[..<colon].map(lower), as: UTF8.self)
+        guard scheme == "http" || scheme == "https" else { return nil }
+        var i = colon + 1
+        guard i + 1 < bytes.count, bytes[i] == 0x2F, bytes[i + 1] == 0x2F else { return nil }
+        i += 2
+        // Authority: [userinfo@]host[:port]
+        let authorityEnd = bytes[i...].firstIndex { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 } ?? bytes.count
+        var authority = Array(bytes[i..<authorityEnd])
+        if let at = authority.lastIndex(of: 0x40) { authority.removeSubrange(...at) }
+        var port: [UInt8] = []
+        let portColon = authority.lastIndex(of: 0x3A)
+        if let portColon, authority.last != 0x5D, !authority[(portColon + 1)...].contains(0x5D) {
+            port = Array(authority[(portColon + 1)...])
+            authority.removeSubrange(portColon...)
+            guard port.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        }
+        var host = String(decoding: authority.map(lower), as: UTF8.self)
+        guard !host.isEmpty else { return nil }
         for prefix in ["www.", "m.", "mobile.", "amp."] where host.hasPrefix(prefix) && host.count > prefix.count + 3 {
             host.removeFirst(prefix.count)
             break
         }
-        var path = c.percentEncodedPath
+        let portText = String(decoding: port, as: UTF8.self)
+        if portText == "80" || portText == "443" || portText.isEmpty { port = [] }
+
+        i = authorityEnd
+        let pathEnd = bytes[i...].firstIndex { $0 == 0x3F || $0 == 0x23 } ?? bytes.count
+        var path = encoded(bytes[i..<pathEnd])
         if path.hasSuffix("/amp") || path.hasSuffix("/amp/") {
             path = String(path.dropLast(path.hasSuffix("/") ? 5 : 4))
         } else if path.hasSuffix(".amp.html") {
@@ -28,20 +52,50 @@ public enum CanonicalLink {
         } else if path.hasPrefix("/amp/") {
             path = String(path.dropFirst(4))
         }
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        while path.utf8.count > 1 && path.hasSuffix("/") { path.removeLast() }
         if path.isEmpty { path = "/" }
-        let query = (c.percentEncodedQueryItems ?? [])
-            .filter { !isTracking($0.name, $0.value) }
-            .sorted { ($0.name, $0.value ?? "") < ($1.name, $1.value ?? "") }
-        c.scheme = "https"
-        c.host = host
-        if let port = c.port, port == 80 || port == 443 { c.port = nil }
-        c.percentEncodedPath = path
-        c.percentEncodedQueryItems = query.isEmpty ? nil : query
-        c.fragment = nil
-        c.user = nil
-        c.password = nil
-        return c.string
+
+        var query: [(name: String, value: String?)] = []
+        if pathEnd < bytes.count && bytes[pathEnd] == 0x3F {
+            let queryEnd = bytes[pathEnd...].firstIndex(of: 0x23) ?? bytes.count
+            for item in bytes[(pathEnd + 1)..<queryEnd].split(separator: 0x26) {
+                let equals = item.firstIndex(of: 0x3D)
+                let name = encoded(item[item.startIndex..<(equals ?? item.endIndex)])
+                let value = equals.map { encoded(item[($0 + 1)...]) }
+                if name.isEmpty || isTracking(name, value) { continue }
+                query.append((name, value))
+            }
+        }
+        query.sort { ($0.name, $0.value ?? "") < ($1.name, $1.value ?? "") }
+
+        var out = "https://" + host
+        if !port.isEmpty { out += ":" + String(decoding: port, as: UTF8.self) }
+        out += path
+        if !query.isEmpty {
+            out +=
+                "?" + query.map { item in item.value.map { "\(item.name)=\($0)" } ?? item.name }.joined(separator: "&")
+        }
+        return out
+    }
+
+    private static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+    /// The bytes with those a URI may not hold percent-encoded (existing escapes kept).
+    private static func encoded(_ bytes: ArraySlice<UInt8>) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        for b in bytes {
+            let unsafe =
+                b <= 0x20 || b >= 0x7F || b == 0x22 || b == 0x3C || b == 0x3E || b == 0x5C || b == 0x5E || b == 0x60
+                || b == 0x7B || b == 0x7C || b == 0x7D
+            if unsafe {
+                out.append(contentsOf: [0x25, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            } else {
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Query parameters that say where a click came from, never which page it is.
