@@ -21,7 +21,7 @@ APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libssl-dev libsqlite3-dev pkg-co
                systemd python3 ca-certificates
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run test test-unit test-system lint install uninstall clean
+.PHONY: all deps build release run test test-unit test-system lint bench install uninstall clean
 
 all: build
 
@@ -59,6 +59,10 @@ test: deps
 test-system:
 	./scripts/check-unit.sh systemd/feedwatch.service
 	./.build/debug/feedwatch check --config $(CONFIG)
+
+## bench: feedwatch beside its peers on this machine (see BENCHMARKS.md); RUNS=N per figure
+bench: deps
+	./bench/run.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

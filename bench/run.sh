@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make bench`: feedwatch side by side with its peers on this machine, in one run.
+# Installs the peers it needs (Debian packages), builds feedwatch in release mode, generates the
+# deterministic corpus from ../shared/bench/gen_corpus.py into bench/.work/ (kept between runs),
+# and prints the tables BENCHMARKS.md shows. RUNS=N sets the runs per figure (default 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${SHARED:-../shared}
+WORK=bench/.work
+RUNS=${RUNS:-5}
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+
+missing=""
+for p in sfeed libxml2-utils python3; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "installing:$missing" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+swift build -c release >&2
+mkdir -p "$WORK"
+if [ ! -f "$WORK/corpus/manifest.tsv" ]; then
+  echo "generating the corpus (deterministic, seed fixed by gen_corpus.py)" >&2
+  python3 "$SHARED/bench/gen_corpus.py" "$WORK/corpus" >/dev/null
+fi
+
+echo "## feedwatch parse benchmark — $(date -u +%Y-%m-%d)"
+echo
+echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr);"
+echo "feedwatch $(.build/release/feedwatch --version), sfeed $(dpkg-query -W -f='${Version}' sfeed), libxml2 $(dpkg-query -W -f='${Version}' libxml2)."
+python3 bench/parse_bench.py --corpus "$WORK/corpus" --feedwatch .build/release/feedwatch --runs "$RUNS" \
+  --json "$WORK/parse.json"
