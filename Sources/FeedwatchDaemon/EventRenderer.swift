@@ -66,27 +66,7 @@ enum EventRenderer {
         w.value("sha256:" + Digest.hex(new.story.contentHash))
         w.endObject()
         w.key("watches")
-        w.beginArray()
-        for m in matches {
-            w.beginObject()
-            w.key("name")
-            w.value(m.watch)
-            w.key("terms")
-            w.beginArray()
-            for t in m.terms {
-                w.beginObject()
-                w.key("term")
-                w.value(t.term)
-                w.key("field")
-                w.value(t.field)
-                w.endObject()
-            }
-            w.endArray()
-            w.key("snippet")
-            w.value(m.snippet)
-            w.endObject()
-        }
-        w.endArray()
+        w.write(matches: matches)
         w.endObject()
         return w.bytes
     }

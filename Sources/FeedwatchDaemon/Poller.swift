@@ -86,9 +86,7 @@ public final class Poller: Sendable {
     /// The events a new story causes: one per output its matching watches go to.
     private func events(for new: NewStory, rank: Int) -> [OutboxEntry] {
         let e = new.story.entry
-        let text = StoryText(
-            title: e.title, summary: e.summary, content: e.content, categories: e.categories, authors: e.authors,
-            link: e.link ?? "", feed: "\(new.feedTitle) \(new.feedURL)")
+        let text = StoryText(entry: e, feedTitle: new.feedTitle, feedURL: new.feedURL)
         var matches = matcher.match(text)
         if new.isFirstPoll {
             matches = matches.filter { m in

@@ -51,7 +51,8 @@ struct FoldTable: Sendable {
             } else if folded.count > 1 {
                 entry |= UInt32(multi.count) | (1 << 21)
                 multi.append(folded)
-            } else {
+            } else if cls == .word || cls == .ideograph {
+                // A letter that folds to nothing is dropped; separators keep their class.
                 entry = UInt32(CharClass.removed.rawValue) << 24
             }
             entries[Int(v)] = entry

@@ -115,6 +115,9 @@ public final class Matcher: Sendable {
 
     private let terms: [Term]
     private let watches: [CompiledWatch]
+
+    /// How many watches were compiled.
+    public var watchCount: Int { watches.count }
     /// Exact single words, and the first words of phrases, by hash.
     private let words: [UInt64: [WordEntry]]
     /// Single-word prefixes, by length then by hash of that many bytes.

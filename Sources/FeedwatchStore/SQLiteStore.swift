@@ -99,6 +99,18 @@ public final class SQLiteStore: Sendable {
                     CREATE INDEX outbox_due ON outbox(output, state, next_attempt_at);
                     """)
         }
+        // v2: the text a watch reads, so that `feedwatch match --since` can replay stories already
+        // seen. Stories recorded before v2 replay with their title and link only.
+        m.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE story ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE story ADD COLUMN content TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE story ADD COLUMN categories TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE story ADD COLUMN authors TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX story_by_first_seen ON story(first_seen_at);
+                    """)
+        }
         return m
     }
 
@@ -109,6 +121,46 @@ public final class SQLiteStore: Sendable {
             throw e
         } catch {
             throw StoreError(operation: operation, underlying: "\(error)")
+        }
+    }
+
+    /// How much of a story's content the store keeps for replays: enough for any watch's terms
+    /// to be found where a reader would look, bounded so that long articles do not bloat the store.
+    static let storedContentBytes = 16 * 1024
+
+    /// The first `bytes` bytes of `s`, cut before a character's continuation bytes.
+    static func prefix(_ s: String, bytes: Int) -> String {
+        let utf8 = Array(s.utf8)
+        guard utf8.count > bytes else { return s }
+        var end = bytes
+        while end > 0 && utf8[end] & 0xC0 == 0x80 { end -= 1 }
+        return String(decoding: utf8[..<end], as: UTF8.self)
+    }
+
+    // MARK: - Replay
+
+    /// Stories first seen at or after `since`, oldest first, with the text watches read.
+    public func stories(firstSeenSince since: Timestamp) throws -> [StoredStory] {
+        try wrap("read stories") {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT s.title, s.link, s.summary, s.content, s.categories, s.authors, s.published,
+                            s.first_seen_at, f.url, f.title AS feed_title
+                        FROM story s JOIN feed f ON f.id = s.feed_id
+                        WHERE s.first_seen_at >= ? ORDER BY s.first_seen_at, f.url
+                        """, arguments: [since.seconds]
+                ).map { row in
+                    let list: (String) -> [String] = { $0.isEmpty ? [] : $0.components(separatedBy: "\n") }
+                    return StoredStory(
+                        feedURL: row["url"], feedTitle: row["feed_title"] ?? "", title: row["title"], link: row["link"],
+                        summary: row["summary"], content: row["content"], categories: list(row["categories"]),
+                        authors: list(row["authors"]),
+                        published: (row["published"] as Int64?).map { Timestamp(seconds: $0) },
+                        firstSeen: Timestamp(seconds: row["first_seen_at"]))
+                }
+            }
         }
     }
 
@@ -185,13 +237,15 @@ public final class SQLiteStore: Sendable {
                     try db.execute(
                         sql: """
                             INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash, title,
-                                link, published, first_seen_at, last_seen_at)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                link, published, first_seen_at, last_seen_at, summary, content, categories, authors)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             feedID, Data(story.key), story.keySource.rawValue, Data(story.contentHash),
                             story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
-                            story.entry.published?.seconds, now, now,
+                            story.entry.published?.seconds, now, now, story.entry.summary,
+                            Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
+                            story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
                         ])
                     result.new += 1
                     let entries = decide(

@@ -107,3 +107,17 @@ public struct OutboxCounts: Sendable, Equatable {
     public var delivered = 0
     public var lastSuccessAt: Timestamp?
 }
+
+/// A story as the store keeps it, with the text watches read (for replays).
+public struct StoredStory: Sendable {
+    public var feedURL: String
+    public var feedTitle: String
+    public var title: String
+    public var link: String?
+    public var summary: String
+    public var content: String
+    public var categories: [String]
+    public var authors: [String]
+    public var published: Timestamp?
+    public var firstSeen: Timestamp
+}

@@ -11,13 +11,14 @@ struct Feedwatch: AsyncParsableCommand {
             be delivered (they stay queued); 78 the configuration is invalid.
             """,
         version: FeedwatchVersion.string,
-        subcommands: [RunCommand.self, OnceCommand.self, CheckCommand.self, ParseCommand.self]
+        subcommands: [RunCommand.self, OnceCommand.self, CheckCommand.self, ParseCommand.self, MatchCommand.self]
     )
 }
 
 /// Exit statuses, from sysexits(3) where one fits.
 enum Exit {
     static let feedFailed = ExitCode(1)
+    static let usage = ExitCode(64)  // EX_USAGE
     static let undelivered = ExitCode(75)  // EX_TEMPFAIL
     static let config = ExitCode(78)  // EX_CONFIG
 }

@@ -42,9 +42,9 @@ struct ParseCommand: AsyncParsableCommand {
     func run() async throws {
         let out = OutputStream()
         var failed = false
-        if inputs.contains(where: Self.isURL) || jobs <= 1 || inputs.count == 1 {
+        if inputs.contains(where: FeedInput.isURL) || jobs <= 1 || inputs.count == 1 {
             for input in inputs {
-                let ok = Self.isURL(input) ? await parseURL(input, out: out) : parseFile(input, out: out)
+                let ok = FeedInput.isURL(input) ? await parseURL(input, out: out) : parseFile(input, out: out)
                 if !ok { failed = true }
             }
         } else {
@@ -52,10 +52,6 @@ struct ParseCommand: AsyncParsableCommand {
         }
         out.flush()
         if failed { throw Exit.feedFailed }
-    }
-
-    private static func isURL(_ input: String) -> Bool {
-        input.hasPrefix("http://") || input.hasPrefix("https://")
     }
 
     /// Parses the files on `jobs` threads; the output is what a sequential run prints.
@@ -74,39 +70,20 @@ struct ParseCommand: AsyncParsableCommand {
         return failures.withLock { $0 } == 0
     }
 
-    /// Fetches and parses one URL (redirects, compression and the address policy as the daemon).
-    private func parseURL(_ url: String, out: OutputStream) async -> Bool {
-        var allow: [AddressRange] = []
-        for a in allowAddress {
-            guard let r = AddressRange(a) else {
-                Console.error("feedwatch: --allow-address \(a): not an address or CIDR block")
-                return false
-            }
-            allow.append(r)
-        }
-        let client = HTTPClient(settings: HTTPSettings(userAgent: FeedwatchVersion.userAgent, allowAddresses: allow))
-        defer { client.shutdown() }
+    private var input: FeedInput {
         var limits = ParseLimits.default
         limits.maxEntries = maxEntries
-        let fetcher = FeedFetcher(
-            client: client, timeout: .seconds(60), connectTimeout: .seconds(10), maxBodyBytes: max(1, maxBodyMb) << 20,
-            limits: limits)
-        let result = await fetcher.fetch(url: url, etag: nil, lastModified: nil)
+        return FeedInput(
+            base: base, limits: limits, allowAddresses: allowAddress, maxBodyBytes: max(1, maxBodyMb) << 20)
+    }
+
+    /// Fetches and parses one URL (redirects, compression and the address policy as the daemon).
+    private func parseURL(_ url: String, out: OutputStream) async -> Bool {
+        let (ending, entries) = await input.readURL(url)
         var writer = JSONWriter(capacity: 4096)
-        switch result.outcome {
-        case .feed(let outcome):
-            writeFeedLine(outcome.feed, problem: outcome.problem, writer: &writer, out: out)
-            for entry in outcome.entries { Self.writeEntry(entry, writer: &writer, out: out) }
-            return true
-        case .notModified:
-            writeFeedLine(
-                FeedInfo(), problem: .notAFeed("HTTP 304 without a conditional request"), writer: &writer, out: out)
-            return false
-        case .failed(let reason):
-            writeFeedLine(
-                FeedInfo(), problem: .notAFeed("\(url): \(reason)"), writer: &writer, out: out, rawError: reason)
-            return false
-        }
+        writeFeedLine(ending.feed, problem: ending.problem, writer: &writer, out: out, rawError: ending.fetchError)
+        for entry in entries { Self.writeEntry(entry, writer: &writer, out: out) }
+        return !ending.failed
     }
 
     /// One entry line: the entry's fields, then its identity as the store would record it
@@ -153,8 +130,6 @@ struct ParseCommand: AsyncParsableCommand {
 
     /// Parses one file, streaming its entries to `out`. Returns false if it was not a feed.
     private func parseFile(_ path: String, out: OutputStream) -> Bool {
-        var limits = ParseLimits.default
-        limits.maxEntries = maxEntries
         var feedWritten = false
         var writer = JSONWriter(capacity: 4096)
         func writeFeed(_ info: FeedInfo, problem: ParseProblem?) {
@@ -164,35 +139,19 @@ struct ParseCommand: AsyncParsableCommand {
         // The feed line is written just before the first entry, or at the end when there is none,
         // so that a document with no entries carries its error on that single line.
         var pendingFeed: FeedInfo? = nil
-        let parser = FeedParser(
-            documentURL: base, limits: limits,
+        let ending = input.readFile(
+            path,
             onFeed: { info in pendingFeed = info },
             onEntry: { entry in
                 if !feedWritten { writeFeed(pendingFeed ?? FeedInfo(), problem: nil) }
                 Self.writeEntry(entry, writer: &writer, out: out)
             })
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            writeFeed(FeedInfo(), problem: .notAFeed("\(path): \(reason)"))
-            return false
-        }
-        defer { close(fd) }
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
-        while !parser.isDone {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            chunk.withUnsafeBufferPointer { parser.consume(UnsafeBufferPointer(rebasing: $0[0..<n])) }
-        }
-        let outcome = parser.finish()
         if !feedWritten {
-            writeFeed(outcome.feed, problem: outcome.problem)
-        } else if let problem = outcome.problem {
+            writeFeed(ending.feed, problem: ending.problem)
+        } else if let problem = ending.problem {
             out.flush()
-            let level = problem.isFatal ? "error" : "warning"
-            Console.error("feedwatch: \(path): \(level): \(problem)")
+            Console.error("feedwatch: \(path): \(problem.isFatal ? "error" : "warning"): \(problem)")
         }
-        return outcome.problem?.isFatal != true
+        return !ending.failed
     }
 }

@@ -1,0 +1,143 @@
+import FeedwatchMatch
+import Testing
+
+/// Every operator and folding rule of the watch language (README "Watch language"), with the
+/// traps news text sets: "ISIS" in "crisis", "Iraq" in "Iraqi", "US" the country and "us".
+@Suite("watch language")
+struct MatcherTests {
+    static func matches(_ expression: String, _ story: StoryText, aliases: [String: [String]] = [:]) throws -> Bool {
+        let matcher = try Matcher(watches: [WatchDefinition(name: "w", expression: expression)], aliases: aliases)
+        return !matcher.match(story).isEmpty
+    }
+
+    static func title(_ t: String) -> StoryText { StoryText(title: t) }
+
+    @Test(
+        "words, phrases, prefixes and boolean operators",
+        arguments: [
+            // Whole words by default.
+            ("ISIS", "Crisis talks in Brussels", false),
+            ("ISIS", "ISIS claims attack", true),
+            ("Iraq", "Iraqi forces advance", false),
+            ("Iraq*", "Iraqi forces advance", true),
+            ("Iraq", "Iraq's prime minister", true),
+            // Phrases keep their order and adjacency.
+            ("\"Islamic State\"", "Islamic State fighters", true),
+            ("\"Islamic State\"", "State of Islamic art", false),
+            // AND, OR, NOT, -, implicit AND, parentheses.
+            ("Iraq AND coalition", "Iraq coalition talks", true),
+            ("Iraq AND coalition", "Iraq talks", false),
+            ("Iraq coalition", "coalition talks in Iraq", true),
+            ("Iraq OR Syria", "Syria talks", true),
+            ("Iraq NOT football", "Iraq football team wins", false),
+            ("Iraq -football", "Iraq football team wins", false),
+            ("Iraq -football", "Iraq talks", true),
+            ("(Iraq OR Syria) AND troops", "US troops in Syria", true),
+            ("Iraq OR Syria AND troops", "Iraq votes", true),
+            // NEAR/n: both within n words, either order.
+            ("troops NEAR/4 Iraq", "troops will stay in Iraq", true),
+            ("troops NEAR/3 Iraq", "troops will stay in Iraq", false),
+            ("troops NEAR/4 Iraq", "troops were sent home after years spent in Iraq", false),
+            ("Iraq NEAR/4 troops", "troops will stay in Iraq", true),
+            // Regex escape hatch, case-insensitive on the folded text.
+            ("/kata.?ib/", "Kataib Hezbollah claims strike", true),
+            ("/kata.?ib/", "Hezbollah claims strike", false),
+        ])
+    func operators(expression: String, title: String, expected: Bool) throws {
+        #expect(try Self.matches(expression, Self.title(title)) == expected)
+    }
+
+    @Test(
+        "folding: case, diacritics, apostrophes, dashes, abbreviations, NFKC",
+        arguments: [
+            ("Shiite", "Shi’ite militias", true),
+            ("Shiite", "Shi'ite militias", true),
+            ("Shiite", "Shiʼite militias", true),
+            ("Shi'ite", "Shiite militias", true),
+            ("\"U.S.\"", "U.S. troops", true),
+            ("\"U.S.\"", "US troops", true),
+            ("\"U.S.\"", "let us pray", false),
+            ("US-led", "US–led coalition", true),
+            ("US-led", "US‑led coalition", true),
+            ("Iraq", "US—Iraq talks", true),  // an em dash separates words
+            ("Mosul", "«Mosul»", true),
+            ("Erbil", "Érbil airport", true),
+            ("Sadr", "Ṣadr City", true),
+            ("Kirkuk", "KIRKUK oil", true),
+            ("café", "CAFE", true),
+            ("ISIS", "ＩＳＩＳ claims", true),  // full-width, folded by NFKC
+            ("الموصل", "معركة الموصل", true),  // Arabic, word boundaries by script
+            ("Hewlêr", "Hewler governor", true),  // Kurdish diacritics
+        ])
+    func folding(expression: String, title: String, expected: Bool) throws {
+        #expect(try Self.matches(expression, Self.title(title)) == expected)
+    }
+
+    @Test("a watch that only excludes is refused: it would match almost every story")
+    func onlyNegative() {
+        #expect(throws: WatchErrors.self) {
+            try Matcher(watches: [WatchDefinition(name: "w", expression: "NOT Iraq")])
+        }
+    }
+
+    @Test("field scopes look only where they say")
+    func fields() throws {
+        let story = StoryText(
+            title: "Talks resume", summary: "Baghdad hosts coalition envoys", content: "", categories: ["Middle East"],
+            authors: ["Jane Doe"], link: "https://example.org/iraq/talks", feed: "Wire https://wire.example/rss")
+        #expect(try Self.matches("title:talks", story))
+        #expect(try !Self.matches("title:Baghdad", story))
+        #expect(try Self.matches("summary:Baghdad", story))
+        #expect(try Self.matches("category:\"Middle East\"", story))
+        #expect(try Self.matches("author:Doe", story))
+        #expect(try Self.matches("link:iraq", story))
+        #expect(try Self.matches("feed:Wire", story))
+        #expect(try !Self.matches("Doe", story))  // authors are not part of the default text
+    }
+
+    @Test("aliases expand to their terms")
+    func aliases() throws {
+        let aliases = ["isis": ["ISIS", "ISIL", "Daesh", "\"Islamic State\""]]
+        #expect(try Self.matches("Iraq AND @isis", Self.title("Daesh cell found in Iraq"), aliases: aliases))
+        #expect(try !Self.matches("Iraq AND @isis", Self.title("Crisis in Iraq"), aliases: aliases))
+    }
+
+    @Test("the simple form: any, all, none")
+    func simpleForm() throws {
+        let m = try Matcher(watches: [
+            WatchDefinition(name: "w", any: ["Baghdad", "Basra"], all: ["troops"], none: ["football"])
+        ])
+        #expect(!m.match(Self.title("US troops leave Baghdad")).isEmpty)
+        #expect(m.match(Self.title("US troops leave Syria")).isEmpty)
+        #expect(m.match(Self.title("Baghdad football troops")).isEmpty)
+    }
+
+    @Test("explanations name the terms, their fields and a snippet")
+    func explain() throws {
+        let m = try Matcher(watches: [WatchDefinition(name: "w", expression: "Iraq AND coalition")])
+        let story = StoryText(title: "Talks in Iraq", summary: "The US-led coalition will end its mission.")
+        let match = try #require(m.match(story).first)
+        #expect(match.watch == "w")
+        #expect(match.terms.contains { $0.term == "Iraq" && $0.field == "title" })
+        #expect(match.terms.contains { $0.term == "coalition" && $0.field == "summary" })
+        #expect(match.snippet.contains("Iraq"))
+    }
+
+    @Test(
+        "broken expressions are errors with a position",
+        arguments: [
+            ("Iraq AND (coalition", "never closed"), ("Iraq AND", "expected"), ("title:", "expected"),
+            ("nosuch:Iraq", "field"), ("@missing", "alias"), ("/(unclosed/", "regular expression"),
+        ])
+    func errors(expression: String, message: String) {
+        #expect(throws: WatchErrors.self) {
+            try Matcher(watches: [WatchDefinition(name: "w", expression: expression)])
+        }
+        do {
+            _ = try Matcher(watches: [WatchDefinition(name: "w", expression: expression)])
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+            #expect(error.description.contains("position"), "\(error.description)")
+        }
+    }
+}
