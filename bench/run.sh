@@ -32,3 +32,6 @@ echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "feedwatch $(.build/release/feedwatch --version), sfeed $(dpkg-query -W -f='${Version}' sfeed), libxml2 $(dpkg-query -W -f='${Version}' libxml2)."
 python3 bench/parse_bench.py --corpus "$WORK/corpus" --feedwatch .build/release/feedwatch --runs "$RUNS" \
   --json "$WORK/parse.json"
+( cd "$WORK/corpus" && ls feeds/*.xml > setAB.list && ls big/*.xml >> setAB.list )
+python3 bench/match_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/release/feedwatch" \
+  --config config/feedwatch.toml --vocabulary "$SHARED/corpus/dev" --work "$WORK" --runs "$RUNS"

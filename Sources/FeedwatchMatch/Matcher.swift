@@ -108,20 +108,18 @@ public final class Matcher: Sendable {
         let regex: NSRegularExpressionBox?
     }
 
-    private struct WordEntry: Sendable {
-        let bytes: [UInt8]
-        let term: Int
-    }
-
     private let terms: [Term]
     private let watches: [CompiledWatch]
 
     /// How many watches were compiled.
     public var watchCount: Int { watches.count }
-    /// Exact single words, and the first words of phrases, by hash.
-    private let words: [UInt64: [WordEntry]]
-    /// Single-word prefixes, by length then by hash of that many bytes.
-    private let prefixes: [Int: [UInt64: [WordEntry]]]
+    /// Exact single words, and the first words of phrases.
+    private let words: WordTable
+    /// Single-word prefixes: their lengths, ascending, and a table per length.
+    private let prefixLengths: [Int]
+    private let prefixTables: [WordTable]
+    /// Per watch, its regular-expression terms (run only when the watch is evaluated).
+    private let regexTerms: [[Int]]
     private let termWatches: [[Int]]
     /// Watches that must be evaluated whatever words occur (NOT-only, regular expressions).
     private let alwaysEvaluate: [Int]
@@ -198,8 +196,8 @@ public final class Matcher: Sendable {
         }
         if !errors.isEmpty { throw WatchErrors(errors: errors) }
 
-        var words: [UInt64: [WordEntry]] = [:]
-        var prefixes: [Int: [UInt64: [WordEntry]]] = [:]
+        var words: [(bytes: [UInt8], term: Int)] = []
+        var prefixes: [Int: [(bytes: [UInt8], term: Int)]] = [:]
         var terms: [Term] = []
         var fieldsUsed: FieldSet = []
         for (i, spec) in specs.enumerated() {
@@ -211,10 +209,9 @@ public final class Matcher: Sendable {
                         display: spec.display, words: w, lastIsPrefix: lastIsPrefix, fields: spec.fields,
                         abbreviation: spec.abbreviation, regex: nil))
                 if w.count == 1 && lastIsPrefix {
-                    prefixes[w[0].count, default: [:]][Matcher.fnv(w[0][...]), default: []].append(
-                        WordEntry(bytes: w[0], term: i))
+                    prefixes[w[0].count, default: []].append((w[0], i))
                 } else {
-                    words[Matcher.fnv(w[0][...]), default: []].append(WordEntry(bytes: w[0], term: i))
+                    words.append((w[0], i))
                 }
             case .regex(let pattern):
                 let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
@@ -226,18 +223,21 @@ public final class Matcher: Sendable {
         }
         var termWatches = [[Int]](repeating: [], count: terms.count)
         var always: [Int] = []
+        var regexTerms: [[Int]] = []
         for (w, watch) in compiled.enumerated() {
             var ids: [Int] = []
             Matcher.collectTerms(watch.node, into: &ids)
-            if ids.contains(where: { terms[$0].regex != nil }) {
-                always.append(w)
-            }
+            let regexes = Array(Set(ids.filter { terms[$0].regex != nil })).sorted()
+            if !regexes.isEmpty { always.append(w) }
+            regexTerms.append(regexes)
             for id in Set(ids) { termWatches[id].append(w) }
         }
         self.terms = terms
         self.watches = compiled
-        self.words = words
-        self.prefixes = prefixes
+        self.words = WordTable(words)
+        self.prefixLengths = prefixes.keys.sorted()
+        self.prefixTables = prefixes.keys.sorted().map { WordTable(prefixes[$0] ?? []) }
+        self.regexTerms = regexTerms
         self.termWatches = termWatches
         self.alwaysEvaluate = always
         self.fieldsUsed = fieldsUsed
@@ -265,11 +265,6 @@ public final class Matcher: Sendable {
         }
     }
 
-    static func fnv(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-        var h = TokenizedText.fnvOffset
-        for b in bytes { h = (h ^ UInt64(b)) &* TokenizedText.fnvPrime }
-        return h
-    }
 
     // MARK: - Matching
 
@@ -307,9 +302,7 @@ public final class Matcher: Sendable {
         var results: [WatchMatch] = []
         for w in candidates.sorted() {
             let watch = watches[w]
-            var ids: [Int] = []
-            Matcher.collectTerms(watch.node, into: &ids)
-            for id in ids where terms[id].regex != nil && !regexDone.contains(id) {
+            for id in regexTerms[w] where !regexDone.contains(id) {
                 regexDone.insert(id)
                 if let h = regexHit(id, fields: fields) { byTerm[id] = [h] }
             }
@@ -339,24 +332,29 @@ public final class Matcher: Sendable {
         let tokens = field.tokens.tokens
         let folded = field.tokens.folded
         for (k, token) in tokens.enumerated() {
-            if let entries = words[token.hash] {
-                for e in entries where equal(folded, token, e.bytes) {
-                    let term = terms[e.term]
-                    guard term.fields.contains(field.set), !term.abbreviation || token.isAbbreviation else { continue }
-                    if term.words.count == 1 {
-                        hits.append(hit(e.term, f, k, 1, tokens))
-                    } else if let span = phraseSpan(term, at: k, in: field.tokens) {
-                        hits.append(hit(e.term, f, k, span, tokens))
-                    }
+            let start = Int(token.start)
+            let length = Int(token.length)
+            words.forEachTerm(hash: token.hash, word: folded[start..<(start + length)]) { t in
+                let term = terms[t]
+                guard term.fields.contains(field.set), !term.abbreviation || token.isAbbreviation else { return }
+                if term.words.count == 1 {
+                    hits.append(hit(t, f, k, 1, tokens))
+                } else if let span = phraseSpan(term, at: k, in: field.tokens) {
+                    hits.append(hit(t, f, k, span, tokens))
                 }
             }
-            for (length, table) in prefixes where Int(token.length) >= length {
-                let start = Int(token.start)
-                let h = Matcher.fnv(folded[start..<(start + length)])
-                guard let entries = table[h] else { continue }
-                for e in entries where folded[start..<(start + length)].elementsEqual(e.bytes) {
-                    guard terms[e.term].fields.contains(field.set) else { continue }
-                    hits.append(hit(e.term, f, k, 1, tokens))
+            guard let shortest = prefixLengths.first, length >= shortest else { continue }
+            // FNV-1a is incremental: one pass over the word gives the hash of each prefix length.
+            var h = TokenizedText.fnvOffset
+            var done = 0
+            for (p, prefixLength) in prefixLengths.enumerated() {
+                guard prefixLength <= length else { break }
+                while done < prefixLength {
+                    h = (h ^ UInt64(folded[start + done])) &* TokenizedText.fnvPrime
+                    done += 1
+                }
+                prefixTables[p].forEachTerm(hash: h, word: folded[start..<(start + prefixLength)]) { t in
+                    if terms[t].fields.contains(field.set) { hits.append(hit(t, f, k, 1, tokens)) }
                 }
             }
         }
@@ -370,12 +368,6 @@ public final class Matcher: Sendable {
             sourceLength: Int(last.sourceStart + last.sourceLength - first.sourceStart))
     }
 
-    @inline(__always)
-    private func equal(_ folded: [UInt8], _ t: Token, _ bytes: [UInt8]) -> Bool {
-        guard Int(t.length) == bytes.count else { return false }
-        return folded[Int(t.start)..<Int(t.start + t.length)].elementsEqual(bytes)
-    }
-
     /// If the phrase `term` starts at token `k`, the number of tokens it spans.
     private func phraseSpan(_ term: Term, at k: Int, in text: TokenizedText) -> Int? {
         let n = term.words.count
@@ -387,7 +379,9 @@ public final class Matcher: Sendable {
                 guard Int(t.length) >= word.count,
                     text.folded[Int(t.start)..<(Int(t.start) + word.count)].elementsEqual(word)
                 else { return nil }
-            } else if !equal(text.folded, t, word) {
+            } else if Int(t.length) != word.count
+                || !text.folded[Int(t.start)..<Int(t.start + t.length)].elementsEqual(word)
+            {
                 return nil
             }
         }

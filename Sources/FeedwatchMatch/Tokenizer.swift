@@ -48,6 +48,13 @@ struct TokenizedText {
     static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
     static let fnvPrime: UInt64 = 0x100_0000_01b3
 
+    /// FNV-1a over bytes, as the tokenizer hashes each folded word.
+    static func fnv(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h = fnvOffset
+        for b in bytes { h = (h ^ UInt64(b)) &* fnvPrime }
+        return h
+    }
+
     mutating func append(utf8 s: UnsafeBufferPointer<UInt8>) {
         let table = FoldTable.shared
         var scratch: [Unicode.Scalar] = []
