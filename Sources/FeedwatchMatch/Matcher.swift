@@ -265,7 +265,6 @@ public final class Matcher: Sendable {
         }
     }
 
-
     // MARK: - Matching
 
     private struct Hit {
