@@ -44,6 +44,8 @@ public final class Daemon: Sendable {
         var lastCycle: Timestamp?
         var polls = 0
         var failures = 0
+        /// The daemon built from a reloaded configuration, to run once this one has stopped.
+        var successor: Daemon?
     }
 
     /// Opens the store and builds every stage. Throws when an output or the store cannot be set up.
@@ -118,13 +120,20 @@ public final class Daemon: Sendable {
     // MARK: - run
 
     /// Runs until `stop()` (SIGTERM, SIGINT): polls on schedule, delivers continuously.
-    public func run() async {
+    ///
+    /// SIGHUP calls `reload`, which reads the configuration again and builds the daemon for it.
+    /// When it succeeds this daemon stops (polls in flight finish, outputs drain what they hold)
+    /// and returns the new one for the caller to run: the store, and with it every feed's state and
+    /// the outbox, carries over. When it fails, the reason is logged and this daemon keeps running
+    /// on the configuration it has, with its output files reopened (logrotate sends SIGHUP too).
+    /// Returns nil when stopped for good.
+    public func run(reload: (@Sendable () -> Result<Daemon, DaemonError>)? = nil) async -> Daemon? {
         let signals = SignalHandlers(
             stop: { [weak self] name in
                 self?.logger.notice("stopping", metadata: ["signal": "\(name)"])
                 self?.stop()
             },
-            reopen: { [weak self] in self?.reopenOutputs() })
+            hangup: { [weak self] in self?.hangup(reload) })
         let workerTasks = workers.map { w in Task { await w.run() } }
         scheduleAll()
         scheduler.start(
@@ -139,7 +148,8 @@ public final class Daemon: Sendable {
             ])
         await waitUntilStopped()
 
-        notifier.stopping()
+        let successor = state.withLock { $0.successor }
+        if successor == nil { notifier.stopping() }
         scheduler.stop()
         await finishInflight(grace: .seconds(10))
         for w in workers { w.stop() }
@@ -147,7 +157,28 @@ public final class Daemon: Sendable {
         feedClient.shutdown()
         outputClient.shutdown()
         signals.cancel()
-        logger.notice("stopped")
+        logger.notice(successor == nil ? "stopped" : "stopped for the reloaded configuration")
+        return successor
+    }
+
+    private func hangup(_ reload: (@Sendable () -> Result<Daemon, DaemonError>)?) {
+        notifier.reloading()
+        guard let reload else {
+            reopenOutputs()
+            notifier.ready(status: statusLine())
+            return
+        }
+        switch reload() {
+        case .success(let next):
+            logger.notice("configuration reloaded; restarting the stages on it")
+            state.withLock { $0.successor = next }
+            stop()
+        case .failure(let error):
+            logger.error(
+                "configuration not reloaded; still running on the previous one", metadata: ["error": "\(error)"])
+            reopenOutputs()
+            notifier.ready(status: statusLine())
+        }
     }
 
     /// Asks `run()` to stop. Safe from any thread, any number of times.

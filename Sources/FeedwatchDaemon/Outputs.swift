@@ -64,11 +64,14 @@ enum Outputs {
 public enum DaemonError: Error, CustomStringConvertible {
     case output(String, String)
     case store(String)
+    /// The configuration file could not be loaded (its problems, one per line).
+    case config(String)
 
     public var description: String {
         switch self {
         case .output(let name, let why): return "output \"\(name)\": \(why)"
         case .store(let why): return why
+        case .config(let problems): return problems
         }
     }
 }

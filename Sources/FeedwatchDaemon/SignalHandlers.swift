@@ -1,7 +1,8 @@
 import Dispatch
 import Glibc
 
-/// SIGTERM and SIGINT stop the daemon; SIGHUP reopens its output files (for logrotate).
+/// SIGTERM and SIGINT stop the daemon; SIGHUP reloads its configuration and reopens its output
+/// files (for logrotate).
 ///
 /// The signals are ignored at the process level and delivered through Dispatch signal sources on
 /// a private queue: the handlers run as ordinary code, not in signal context, and touch only
@@ -11,18 +12,24 @@ final class SignalHandlers: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
     private static let queue = DispatchQueue(label: "feedwatch.signals")
 
-    init(stop: @escaping @Sendable (String) -> Void, reopen: @escaping @Sendable () -> Void) {
+    /// Sets the signals' default disposition aside, once per process. Not again: once Dispatch has
+    /// installed its own handler for a signal, `signal(_, SIG_IGN)` would replace it, and the
+    /// sources of a daemon started after a reload would never fire.
+    private static let ignoreOnce: Void = {
+        for s in [SIGTERM, SIGINT, SIGHUP] { signal(s, SIG_IGN) }
+    }()
+
+    init(stop: @escaping @Sendable (String) -> Void, hangup: @escaping @Sendable () -> Void) {
+        SignalHandlers.ignoreOnce
         var sources: [any DispatchSourceSignal] = []
         for (signo, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-            signal(signo, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: signo, queue: SignalHandlers.queue)
             s.setEventHandler { stop(name) }
             s.resume()
             sources.append(s)
         }
-        signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: SignalHandlers.queue)
-        hup.setEventHandler { reopen() }
+        hup.setEventHandler { hangup() }
         hup.resume()
         sources.append(hup)
         // A child started by a test runner may inherit these blocked; unblock them.

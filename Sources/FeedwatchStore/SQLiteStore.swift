@@ -438,6 +438,18 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// How many stories the store holds and the size of its database, in bytes.
+    public func size() throws -> (stories: Int, bytes: Int64) {
+        try wrap("read store size") {
+            try pool.read { db in
+                let stories = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM story") ?? 0
+                let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+                return (stories, pages * pageSize)
+            }
+        }
+    }
+
     /// Checks the database file's integrity (`PRAGMA integrity_check`); nil when it is sound.
     public func integrityProblem() throws -> String? {
         try wrap("integrity check") {

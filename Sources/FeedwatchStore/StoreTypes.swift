@@ -106,6 +106,8 @@ public struct OutboxCounts: Sendable, Equatable {
     public var dead = 0
     public var delivered = 0
     public var lastSuccessAt: Timestamp?
+
+    public init() {}
 }
 
 /// A story as the store keeps it, with the text watches read (for replays).

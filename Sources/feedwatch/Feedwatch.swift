@@ -11,7 +11,10 @@ struct Feedwatch: AsyncParsableCommand {
             be delivered (they stay queued); 78 the configuration is invalid.
             """,
         version: FeedwatchVersion.string,
-        subcommands: [RunCommand.self, OnceCommand.self, CheckCommand.self, ParseCommand.self, MatchCommand.self]
+        subcommands: [
+            RunCommand.self, OnceCommand.self, CheckCommand.self, ParseCommand.self, MatchCommand.self,
+            StatusCommand.self,
+        ]
     )
 }
 
