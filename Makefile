@@ -18,7 +18,7 @@ RUNDIR     ?= $(CURDIR)/var
 
 # Build-time and test-time Debian packages. libcurl's OpenSSL flavour matches libcrypto (one TLS stack).
 APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libssl-dev libsqlite3-dev pkg-config \
-               systemd python3 ca-certificates
+               systemd python3 python3-prometheus-client ca-certificates
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build release run test test-unit test-system lint bench install uninstall clean

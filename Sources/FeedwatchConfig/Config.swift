@@ -25,6 +25,37 @@ public struct Config: Sendable {
     public var aliases: [String: [String]]
     /// All watches, compiled once.
     public var matcher: Matcher
+    /// `[metrics] listen`: the loopback address and port of the Prometheus endpoint; nil (the
+    /// default) serves none.
+    public var metricsListen: MetricsAddress?
+}
+
+/// Where the metrics endpoint listens: a loopback IPv4 or IPv6 address and a port.
+public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: UInt16
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Parses `127.0.0.1:9464` or `[::1]:9464`; only loopback addresses are accepted.
+    public init?(_ text: String) {
+        var host: Substring
+        var portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                return nil
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = UInt16(portText), port > 0 else { return nil }
+        guard host == "::1" || host.hasPrefix("127.") || host == "localhost" else { return nil }
+        self.host = host == "localhost" ? "127.0.0.1" : String(host)
+        self.port = port
+    }
 }
 
 /// `[fetch]`: how feeds (and webhooks) are fetched.

@@ -11,14 +11,19 @@ struct RawConfig: Decodable {
     var feed: [RawFeed]?
     var watch: [RawWatch]?
     var output: [RawOutput]?
+    var metrics: RawMetrics?
 
     enum CodingKeys: String, CodingKey {
         case stateDir = "state_dir"
         case logDir = "log_dir"
         case store, interval
         case logLevel = "log_level"
-        case fetch, aliases, feed, watch, output
+        case fetch, aliases, feed, watch, output, metrics
     }
+}
+
+struct RawMetrics: Decodable {
+    var listen: String?
 }
 
 struct RawFetch: Decodable {

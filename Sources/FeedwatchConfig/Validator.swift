@@ -81,13 +81,22 @@ struct Validator {
                 problem(key, e.description)
             }
         }
+        var metrics: MetricsAddress? = nil
+        if let listen = raw.metrics?.listen {
+            metrics = MetricsAddress(listen)
+            if metrics == nil {
+                problem(
+                    ["metrics", "listen"],
+                    "metrics: listen \"\(listen)\" must be a loopback address and port, e.g. \"127.0.0.1:9464\"")
+            }
+        }
         guard problems.isEmpty, let matcher else {
             throw ConfigError(problems: problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
         return Config(
             file: file, stateDirectory: stateDir, logDirectory: logDir, storePath: store, interval: interval,
             logLevel: logLevel, fetch: fetch, feeds: feeds, watches: watches, outputs: outputs, aliases: aliases,
-            matcher: matcher)
+            matcher: matcher, metricsListen: metrics)
     }
 
     private mutating func validateFetch(_ raw: RawFetch?) -> FetchSettings {

@@ -66,12 +66,15 @@ public enum DaemonError: Error, CustomStringConvertible {
     case store(String)
     /// The configuration file could not be loaded (its problems, one per line).
     case config(String)
+    /// The metrics endpoint could not be set up.
+    case metrics(String)
 
     public var description: String {
         switch self {
         case .output(let name, let why): return "output \"\(name)\": \(why)"
         case .store(let why): return why
         case .config(let problems): return problems
+        case .metrics(let why): return "metrics: \(why)"
         }
     }
 }

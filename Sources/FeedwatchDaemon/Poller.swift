@@ -44,6 +44,24 @@ public final class Poller: Sendable {
     }
 
     public func poll(_ feed: FeedSettings, state: FeedState?) async -> PollReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = await pollOnce(feed, state: state)
+        let elapsed = clock.now - start
+        let m = Metrics.shared
+        let outcome = report.error != nil ? "error" : (report.notModified ? "not_modified" : "ok")
+        m.increment("feedwatch_polls_total", labels: Metrics.labels(["outcome": outcome]))
+        m.observe(
+            "feedwatch_poll_duration_seconds",
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        m.increment("feedwatch_stories_total", labels: Metrics.labels(["state": "new"]), by: UInt64(report.result.new))
+        m.increment(
+            "feedwatch_stories_total", labels: Metrics.labels(["state": "seen"]), by: UInt64(report.result.seen))
+        m.increment("feedwatch_events_total", by: UInt64(report.result.events))
+        return report
+    }
+
+    private func pollOnce(_ feed: FeedSettings, state: FeedState?) async -> PollReport {
         let result = await fetcher.fetch(url: feed.url, etag: state?.etag, lastModified: state?.lastModified)
         let now = Timestamp.now()
         let interval = feed.interval ?? defaultInterval

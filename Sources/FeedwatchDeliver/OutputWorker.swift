@@ -75,6 +75,15 @@ public final class OutputWorker: Sendable {
             logger.error("cannot record deliveries", metadata: ["output": "\(sink.name)", "error": "\(error)"])
         }
         if !report.accepted.isEmpty {
+            let labels = Metrics.labels(["output": sink.name])
+            let accepted = Set(report.accepted)
+            let now = Timestamp.now()
+            Metrics.shared.increment("feedwatch_deliveries_total", labels: labels, by: UInt64(accepted.count))
+            for item in items where accepted.contains(item.seq) {
+                Metrics.shared.observe(
+                    "feedwatch_delivery_latency_seconds", labels: labels,
+                    seconds: Double(max(0, now.seconds - item.createdAt.seconds)))
+            }
             logger.debug("delivered", metadata: ["output": "\(sink.name)", "events": "\(report.accepted.count)"])
             let recovered = state.withLock { s -> Bool in
                 defer { s.lastError = nil }
@@ -90,6 +99,7 @@ public final class OutputWorker: Sendable {
     }
 
     private func record(_ failure: DeliveryReport.Failure, _ item: OutboxItem) {
+        Metrics.shared.increment("feedwatch_delivery_failures_total", labels: Metrics.labels(["output": sink.name]))
         let now = Timestamp.now()
         let attempts = item.attempts + 1
         var dead = failure.disposition == .dead

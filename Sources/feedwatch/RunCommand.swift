@@ -1,8 +1,10 @@
 import ArgumentParser
 import FeedwatchConfig
 import FeedwatchDaemon
+import FeedwatchModel
 import FeedwatchStore
 import Logging
+import Synchronization
 
 /// `feedwatch run`: the daemon.
 struct RunCommand: AsyncParsableCommand {
@@ -27,10 +29,17 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
+        let feedCount = FeedCount(config.feeds.count)
+        let metrics = try startMetrics(config, feedCount: feedCount, logger: logger)
+        defer { metrics?.stop() }
         let path = options.config
         let reload: @Sendable () -> Result<Daemon, DaemonError> = {
             do throws(ConfigError) {
                 let next = try ConfigLoader.load(path: path)
+                feedCount.value.withLock { $0 = next.feeds.count }
+                if next.metricsListen != metrics?.address {
+                    logger.warning("[metrics] listen changes take effect at the next start, not on reload")
+                }
                 do {
                     return .success(try Daemon(config: next, logger: logger, userAgent: FeedwatchVersion.userAgent))
                 } catch let error as DaemonError {
@@ -44,6 +53,45 @@ struct RunCommand: AsyncParsableCommand {
         }
         while let next = await daemon.run(reload: reload) {
             daemon = next
+        }
+    }
+
+    /// The configured-feed count the metrics report, updated on reload.
+    final class FeedCount: Sendable {
+        let value: Mutex<Int>
+        init(_ n: Int) { value = Mutex(n) }
+    }
+
+    /// Starts the Prometheus endpoint when `[metrics] listen` is set; gauges are read at scrape
+    /// time from the store (outbox depth per output) and the configuration (feeds).
+    private func startMetrics(_ config: Config, feedCount: FeedCount, logger: Logger) throws -> MetricsServer? {
+        guard let address = config.metricsListen else { return nil }
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: config.storePath)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        do {
+            let server = try MetricsServer(address: address) {
+                var pending: [String: Double] = [:]
+                var dead: [String: Double] = [:]
+                for (name, c) in (try? store.outboxCounts()) ?? [:] {
+                    let labels = Metrics.labels(["output": name])
+                    pending[labels] = Double(c.pending)
+                    dead[labels] = Double(c.dead)
+                }
+                return [
+                    "feedwatch_outbox_pending": pending, "feedwatch_outbox_dead": dead,
+                    "feedwatch_feeds": ["": Double(feedCount.value.withLock { $0 })],
+                ]
+            }
+            logger.notice("metrics served", metadata: ["address": "http://\(address)/metrics"])
+            return server
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
         }
     }
 }

@@ -69,6 +69,11 @@ struct CommandTests {
             ":9: watch \"w\": expression at position 10: this '(' is never closed"
         ),
         (
+            "metrics not on loopback",
+            "[[feed]]\nurl = \"https://example.org/rss\"\n[metrics]\nlisten = \"0.0.0.0:9464\"\n",
+            ":4: metrics: listen \"0.0.0.0:9464\" must be a loopback address and port"
+        ),
+        (
             "unknown output",
             "[[feed]]\nurl = \"https://example.org/rss\"\n[[watch]]\nname = \"w\"\nany = [\"Iraq\"]\noutputs = [\"nope\"]\n",
             ":6: watch \"w\": no output named \"nope\""
