@@ -11,6 +11,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BINDIR     ?= $(PREFIX)/bin
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SWIFT      ?= swift
 CONFIG     ?= config/feedwatch.toml
@@ -18,10 +19,10 @@ RUNDIR     ?= $(CURDIR)/var
 
 # Build-time and test-time Debian packages. libcurl's OpenSSL flavour matches libcrypto (one TLS stack).
 APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libssl-dev libsqlite3-dev pkg-config \
-               systemd python3 python3-prometheus-client ca-certificates
+               systemd man-db python3 python3-prometheus-client ca-certificates
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run test test-unit test-system lint bench install uninstall clean
+.PHONY: all deps build release run test test-unit test-system lint bench man install uninstall clean
 
 all: build
 
@@ -74,10 +75,19 @@ install: release
 	install -D -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml.example
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml ] || \
 	  install -D -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml
+	install -D -m 0644 man/man1/feedwatch.1 $(DESTDIR)$(MANDIR)/man1/feedwatch.1
+	install -D -m 0644 man/man5/feedwatch.toml.5 $(DESTDIR)$(MANDIR)/man5/feedwatch.toml.5
+
+## man: regenerate man/man1/feedwatch.1 from the command-line definitions (feedwatch.toml.5 is written by hand)
+man:
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug \
+	  --authors "feedwatch developers"
+	cp .build/plugins/GenerateManual/outputs/feedwatch/feedwatch.1 man/man1/feedwatch.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/feedwatch $(DESTDIR)$(UNITDIR)/feedwatch.service \
-	      $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml.example
+	      $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml.example \
+	      $(DESTDIR)$(MANDIR)/man1/feedwatch.1 $(DESTDIR)$(MANDIR)/man5/feedwatch.toml.5
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml and the state directory"
 
 clean:

@@ -12,7 +12,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed "s#/usr/local/bin/feedwatch#$bin#g" "$unit" > "$tmp/feedwatch.service"
 
-out=$(systemd-analyze verify "$tmp/feedwatch.service" 2>&1) || { echo "$out"; exit 1; }
+# verify runs `man` for each Documentation= page: point it at the pages in this repository.
+out=$(MANPATH="$(realpath "$(dirname "$0")/../man"):" systemd-analyze verify "$tmp/feedwatch.service" 2>&1) || { echo "$out"; exit 1; }
 if [ -n "$out" ]; then
   echo "systemd-analyze verify $unit:"; echo "$out"; exit 1
 fi

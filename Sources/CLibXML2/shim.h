@@ -1,4 +1,5 @@
-// libxml2 for Swift, restricted to what feedwatch needs: the SAX2 push parser and URI resolution.
+// libxml2 for Swift, restricted to what feedwatch needs: the SAX2 push parser, URI resolution, and
+// the tree reader for OPML subscription lists.
 //
 // Debian's libxml2 headers include the system ICU headers, which clash with the ICU copy inside
 // Foundation ("'UErrorCode' has different definitions in different modules"). Nothing here needs
@@ -32,7 +33,7 @@ static inline void CLibXML2_harden(void) {
     xmlSetExternalEntityLoader(CLibXML2_deny_loader);
 }
 
-/// Stops a push parser from inside a SAX callback (used to refuse entity declarations).
+/// Stops a push parser from inside a SAX callback (used when nesting exceeds the cap).
 static inline void CLibXML2_stop(void *ctx) { xmlStopParser((xmlParserCtxtPtr)ctx); }
 
 /// XML_SAX2_MAGIC is a macro.

@@ -92,7 +92,7 @@ final class XMLPushParser {
     }
 
     /// Installs the deny-all entity loader before the first parse in this process.
-    private static let hardenOnce: Void = { CLibXML2_harden() }()
+    static let hardenOnce: Void = { CLibXML2_harden() }()
 
     /// Parses the next piece of UTF-8 input.
     func push(_ bytes: [UInt8]) {

@@ -7,13 +7,14 @@ struct Feedwatch: AsyncParsableCommand {
         commandName: "feedwatch",
         abstract: "Watch news feeds and report new stories that match keyword watches.",
         discussion: """
-            Exit status: 0 success; 1 a feed could not be polled or parsed; 75 events could not all \
-            be delivered (they stay queued); 78 the configuration is invalid.
+            Exit status: 0 success; 1 a feed could not be polled or parsed; 64 a bad option or \
+            expression; 75 events could not all be delivered (they stay queued); 78 the \
+            configuration is invalid. The configuration format: feedwatch.toml(5).
             """,
         version: FeedwatchVersion.string,
         subcommands: [
             RunCommand.self, OnceCommand.self, CheckCommand.self, ParseCommand.self, MatchCommand.self,
-            StatusCommand.self,
+            StatusCommand.self, ImportCommand.self, ExportCommand.self,
         ]
     )
 }
