@@ -275,9 +275,10 @@ public final class Daemon: Sendable {
     }
 
     private func statusLine() -> String {
-        let (polls, failures) = state.withLock { ($0.polls, $0.failures) }
+        let (polls, failures, last) = state.withLock { ($0.polls, $0.failures, $0.lastCycle) }
         let backlog = ((try? store.outboxCounts()) ?? [:]).values.reduce(0) { $0 + $1.pending }
-        return "\(config.feeds.count) feeds, \(polls) polls (\(failures) failed), outbox \(backlog)"
+        let lastPoll = last.map { ", last poll \($0.rfc3339)" } ?? ""
+        return "\(config.feeds.count) feeds, \(polls) polls (\(failures) failed)\(lastPoll), outbox \(backlog)"
     }
 
     // MARK: - Logging
