@@ -367,6 +367,37 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// Makes every held event of `output` (all outputs when nil), dead-lettered or waiting for a
+    /// retry, due now; dead letters start their attempts again. Returns how many were changed.
+    @discardableResult
+    public func retryOutbox(output: String?, now: Timestamp) throws -> Int {
+        try wrap("retry outbox") {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET next_attempt_at = ?,
+                            attempts = CASE state WHEN 'dead' THEN 0 ELSE attempts END, state = 'pending'
+                        WHERE (? IS NULL OR output = ?) AND (state = 'dead' OR next_attempt_at > ?)
+                        """, arguments: [now.seconds, output, output, now.seconds])
+                return db.changesCount
+            }
+        }
+    }
+
+    /// Deletes the events with this id (from one output, or every output when nil). Returns how
+    /// many were deleted.
+    @discardableResult
+    public func dropOutbox(eventID: String, output: String?) throws -> Int {
+        try wrap("drop from outbox") {
+            try pool.write { db in
+                try db.execute(
+                    sql: "DELETE FROM outbox WHERE event_id = ? AND (? IS NULL OR output = ?)",
+                    arguments: [eventID, output, output])
+                return db.changesCount
+            }
+        }
+    }
+
     /// When the oldest pending event of `output` may next be attempted, if one is pending.
     public func nextDue(output: String) throws -> Timestamp? {
         try wrap("read outbox of \(output)") {
