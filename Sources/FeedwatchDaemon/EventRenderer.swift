@@ -23,6 +23,54 @@ enum EventRenderer {
         return "evt_" + Digest.hex(Array(digest.prefix(16)))
     }
 
+    /// `feed.failing` / `feed.recovered`, for JSON-lines outputs:
+    /// `{"v":1,"type":"feed.failing","id":…,"detected_at":…,"feed":{url,title},"failures":3,
+    /// "error":"…","last_success":"…"|null}` and
+    /// `{"v":1,"type":"feed.recovered","id":…,"detected_at":…,"feed":{url,title},"failing_since":"…"}`.
+    /// The id is derived from the feed and the time it started failing.
+    static func feedHealth(_ change: FeedHealthChange, feedURL: String, feedTitle: String, at: Timestamp)
+        -> (id: String, payload: [UInt8])
+    {
+        let type: String
+        let since: Timestamp
+        switch change {
+        case .failing: (type, since) = ("feed.failing", at)
+        case .recovered(let failingSince): (type, since) = ("feed.recovered", failingSince)
+        }
+        let id = "evt_" + Digest.hex(Array(Digest.sha256("\(type)\n\(feedURL)\n\(since.seconds)").prefix(16)))
+        var w = JSONWriter(capacity: 512)
+        w.beginObject()
+        w.key("v")
+        w.value(schemaVersion)
+        w.key("type")
+        w.value(type)
+        w.key("id")
+        w.value(id)
+        w.key("detected_at")
+        w.value(at)
+        w.key("feed")
+        w.beginObject()
+        w.key("url")
+        w.value(feedURL)
+        w.key("title")
+        w.value(feedTitle)
+        w.endObject()
+        switch change {
+        case .failing(let failures, let error, let lastSuccess):
+            w.key("failures")
+            w.value(failures)
+            w.key("error")
+            w.value(error)
+            w.key("last_success")
+            w.value(lastSuccess)
+        case .recovered(let failingSince):
+            w.key("failing_since")
+            w.value(failingSince)
+        }
+        w.endObject()
+        return (id, w.bytes)
+    }
+
     static func storyNew(_ new: NewStory, id: String, matches: [WatchMatch]) -> [UInt8] {
         var w = JSONWriter(capacity: 2048)
         let e = new.story.entry

@@ -33,6 +33,8 @@ public final class Poller: Sendable {
     private let watches: [String: WatchSettings]
     private let defaultInterval: Duration
     private let logger: Logger
+    /// The JSON-lines outputs: where feed.failing and feed.recovered are written.
+    private let healthOutputs: [String]
 
     public init(fetcher: FeedFetcher, store: SQLiteStore, config: Config, logger: Logger) {
         self.fetcher = fetcher
@@ -41,6 +43,9 @@ public final class Poller: Sendable {
         self.watches = Dictionary(config.watches.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.defaultInterval = config.interval
         self.logger = logger
+        self.healthOutputs = config.outputs.compactMap { o in
+            if case .jsonl = o.kind { return o.name } else { return nil }
+        }
     }
 
     public func poll(_ feed: FeedSettings, state: FeedState?) async -> PollReport {
@@ -90,9 +95,14 @@ public final class Poller: Sendable {
         let ranks = BacklogRank.ranks(stories, now: now)
         var recorded = RecordResult()
         do {
-            recorded = try store.record(feedURL: feed.url, poll: poll, stories: stories) { new in
-                self.events(for: new, rank: ranks[new.story.key] ?? 0)
-            }
+            recorded = try store.record(
+                feedURL: feed.url, poll: poll, stories: stories,
+                decide: { new in self.events(for: new, rank: ranks[new.story.key] ?? 0) },
+                health: { change, title in
+                    let (id, payload) = EventRenderer.feedHealth(
+                        change, feedURL: feed.url, feedTitle: title, at: poll.polledAt)
+                    return self.healthOutputs.map { OutboxEntry(output: $0, eventID: id, payload: payload) }
+                })
         } catch let e {
             error = "\(e)"
         }

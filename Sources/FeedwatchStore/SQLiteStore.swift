@@ -111,6 +111,11 @@ public final class SQLiteStore: Sendable {
                     CREATE INDEX story_by_first_seen ON story(first_seen_at);
                     """)
         }
+        // v3: when the outputs were told a feed is failing (feed.failing), so that they hear it
+        // once, and hear feed.recovered when it works again.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: "ALTER TABLE feed ADD COLUMN failing_since INTEGER")
+        }
         return m
     }
 
@@ -214,21 +219,37 @@ public final class SQLiteStore: Sendable {
     ///
     /// A story counts as seen before when its key is known for this feed, or — for a publisher
     /// that changes ids between polls — when its canonical link or its title and body are.
+    ///
+    /// `health` is called, also inside the transaction, when the poll changes the feed's health:
+    /// the `FeedHealth.failingAfter`-th failure in a row (once, until it recovers), or the first
+    /// success after that. Its events are enqueued like story events.
     public func record(
-        feedURL: String, poll: PollRecord, stories: [Story], decide: (NewStory) -> [OutboxEntry]
+        feedURL: String, poll: PollRecord, stories: [Story], decide: (NewStory) -> [OutboxEntry],
+        health: (FeedHealthChange, String) -> [OutboxEntry] = { _, _ in [] }
     ) throws -> RecordResult {
         try wrap("record poll of \(feedURL)") {
             try pool.write { db in
                 try db.execute(sql: "INSERT OR IGNORE INTO feed(url) VALUES (?)", arguments: [feedURL])
                 guard
                     let feed = try Row.fetchOne(
-                        db, sql: "SELECT id, title, first_polled_at FROM feed WHERE url = ?", arguments: [feedURL])
+                        db,
+                        sql: """
+                            SELECT id, title, first_polled_at, error_streak, failing_since, last_success_at
+                            FROM feed WHERE url = ?
+                            """, arguments: [feedURL])
                 else { throw StoreError(operation: "record poll of \(feedURL)", underlying: "feed row missing") }
                 let feedID: Int64 = feed["id"]
                 let firstPoll = (feed["first_polled_at"] as Int64?) == nil && poll.error == nil
                 let title = poll.title.flatMap { $0.isEmpty ? nil : $0 } ?? (feed["title"] as String)
                 var result = RecordResult()
                 let now = poll.polledAt.seconds
+                // Health first: "the feed is back" comes before the stories it brings.
+                if let change = healthChange(feed, poll: poll) {
+                    for e in health(change, title) { try enqueue(db, e, at: now) }
+                    let failingSince: Int64? = if case .failing = change { now } else { nil }
+                    try db.execute(
+                        sql: "UPDATE feed SET failing_since = ? WHERE id = ?", arguments: [failingSince, feedID])
+                }
                 for story in stories {
                     if try isKnown(db, feedID: feedID, story: story, now: now) {
                         result.seen += 1
@@ -261,6 +282,19 @@ public final class SQLiteStore: Sendable {
                 return result
             }
         }
+    }
+
+    /// Whether this poll makes the feed failing (the threshold reached, not yet reported) or
+    /// recovered (a success after a reported failure).
+    private func healthChange(_ feed: Row, poll: PollRecord) -> FeedHealthChange? {
+        let failingSince = (feed["failing_since"] as Int64?).map(Timestamp.init)
+        if let error = poll.error {
+            let streak = (feed["error_streak"] as Int) + 1
+            guard streak >= FeedHealth.failingAfter, failingSince == nil else { return nil }
+            return .failing(
+                failures: streak, error: error, lastSuccess: (feed["last_success_at"] as Int64?).map(Timestamp.init))
+        }
+        return failingSince.map { .recovered(failingSince: $0) }
     }
 
     private func isKnown(_ db: Database, feedID: Int64, story: Story, now: Int64) throws -> Bool {

@@ -123,3 +123,15 @@ public struct StoredStory: Sendable {
     public var published: Timestamp?
     public var firstSeen: Timestamp
 }
+
+/// A change in a feed's health that outputs hear about (events `feed.failing`, `feed.recovered`).
+public enum FeedHealthChange: Sendable, Equatable {
+    case failing(failures: Int, error: String, lastSuccess: Timestamp?)
+    case recovered(failingSince: Timestamp)
+}
+
+public enum FeedHealth {
+    /// Failures in a row before a feed is reported failing: one timeout or one 503 is weather, not
+    /// news; three in a row (with backoff, tens of minutes) is a feed an operator should look at.
+    public static let failingAfter = 3
+}

@@ -1,0 +1,46 @@
+import FlyingFox
+import Foundation
+import TestSupport
+import Testing
+
+/// feed.failing and feed.recovered in the JSON-lines output: once each, with hysteresis.
+@Suite("feed health events")
+struct FeedHealthTests {
+    @Test("three failures in a row write feed.failing once; the next success writes feed.recovered")
+    func failingThenRecovered() async throws {
+        let dir = try TemporaryDirectory()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        let up = UpFlag()
+        let body = SystemdTests.feed([("a1", "Baghdad talks resume")])
+        await server.route("GET /feed.xml") { _ in
+            up.isUp
+                ? HTTPResponse(statusCode: .ok, headers: [.contentType: "application/rss+xml"], body: body)
+                : HTTPResponse(statusCode: .internalServerError)
+        }
+        let url = server.url("/feed.xml")
+        let path = dir.path("feedwatch.toml")
+        try SystemdTests.config(dir: dir, feeds: [url]).write(toFile: path, atomically: true, encoding: .utf8)
+        func types() throws -> [String] {
+            try OnceTests.lines(dir.path("log/events.jsonl")).compactMap { $0["type"] as? String }
+        }
+
+        for attempt in 1...4 {
+            let run = try await BinaryRun.run(["once", "--config", path])
+            #expect(run.status == 1, "attempt \(attempt): \(run.stderr)")
+            #expect(try types() == (attempt < 3 ? [] : ["feed.failing"]), "after \(attempt) failures")
+        }
+        let failing = try #require(try OnceTests.lines(dir.path("log/events.jsonl")).first)
+        #expect((failing["feed"] as? [String: Any])?["url"] as? String == url)
+        #expect(failing["failures"] as? Int == 3)
+        #expect((failing["error"] as? String)?.contains("500") == true)
+
+        up.set(true)
+        let ok = try await BinaryRun.run(["once", "--config", path])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(try types() == ["feed.failing", "feed.recovered", "story.new"])
+        let again = try await BinaryRun.run(["once", "--config", path])
+        #expect(again.status == 0)
+        #expect(try types().count == 3)
+    }
+}
