@@ -1,4 +1,5 @@
 public import FeedwatchMatch
+public import FeedwatchModel
 
 /// A validated configuration. Built only by `ConfigLoader.load`, so every value here is usable:
 /// paths absolute, durations parsed, references between watches and outputs resolved, watches
@@ -125,7 +126,7 @@ public struct OutputSettings: Sendable, Equatable {
         /// `type = "jsonl"`: one JSON object per line, appended to `path` (`-` is standard output).
         case jsonl(path: String, fsync: FsyncPolicy)
         /// `type = "webhook"`: an HTTP POST per event to `url`, signed when a secret is given.
-        case webhook(url: String, secret: SecretSource?, timeout: Duration)
+        case webhook(url: String, secret: SecretSource?, timeout: Duration, format: MessageFormat)
     }
 
     public var name: String

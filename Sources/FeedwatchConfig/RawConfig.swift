@@ -84,9 +84,10 @@ struct RawOutput: Decodable {
     var secretEnv: String?
     var secretFile: String?
     var timeout: String?
+    var format: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, type, path, fsync, url
+        case name, type, path, fsync, url, format
         case secretEnv = "secret_env"
         case secretFile = "secret_file"
         case timeout

@@ -195,6 +195,11 @@ struct Validator {
                 outputs.append(OutputSettings(name: o.name, kind: .jsonl(path: resolved, fsync: policy ?? .batch)))
             case "webhook":
                 misplaced([("path", o.path), ("fsync", o.fsync)], "webhook")
+                let format = MessageFormat(rawValue: o.format ?? "native")
+                if format == nil {
+                    let names = MessageFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                    problem(path + ["format"], "\(ctx)format must be one of \(names), not \"\(o.format ?? "")\"")
+                }
                 guard let u = o.url, let c = URLComponents(string: u), let scheme = c.scheme?.lowercased(),
                     scheme == "http" || scheme == "https", c.host?.isEmpty == false
                 else {
@@ -209,7 +214,10 @@ struct Validator {
                 default: problem(path + ["secret_file"], "\(ctx)give secret_env or secret_file, not both")
                 }
                 let timeout = duration(o.timeout, path + ["timeout"], ctx) ?? .seconds(10)
-                outputs.append(OutputSettings(name: o.name, kind: .webhook(url: u, secret: secret, timeout: timeout)))
+                outputs.append(
+                    OutputSettings(
+                        name: o.name,
+                        kind: .webhook(url: u, secret: secret, timeout: timeout, format: format ?? .native)))
             default:
                 problem(path + ["type"], "\(ctx)type must be \"jsonl\" or \"webhook\", not \"\(o.type)\"")
             }

@@ -16,7 +16,7 @@ enum Outputs {
                 } catch {
                     throw DaemonError.output(o.name, "\(error)")
                 }
-            case .webhook(let url, let secret, let timeout):
+            case .webhook(let url, let secret, let timeout, let format):
                 var signer: WebhookSigner? = nil
                 if let secret {
                     let text = try readSecret(secret, output: o.name, environment: environment)
@@ -26,7 +26,8 @@ enum Outputs {
                         throw DaemonError.output(o.name, "secret from \(secret): \(error)")
                     }
                 }
-                return WebhookSink(name: o.name, url: url, signer: signer, timeout: timeout, client: client)
+                return WebhookSink(
+                    name: o.name, url: url, signer: signer, timeout: timeout, format: format, client: client)
             }
         }
     }

@@ -1,5 +1,5 @@
 public import FeedwatchHTTP
-import FeedwatchModel
+public import FeedwatchModel
 public import FeedwatchStore
 
 /// The `webhook` output: one signed HTTP POST per event, in order.
@@ -14,20 +14,25 @@ public final class WebhookSink: OutputSink {
     private let url: String
     private let signer: WebhookSigner?
     private let timeout: Duration
+    private let format: MessageFormat
     private let client: HTTPClient
 
-    public init(name: String, url: String, signer: WebhookSigner?, timeout: Duration, client: HTTPClient) {
+    public init(
+        name: String, url: String, signer: WebhookSigner?, timeout: Duration, format: MessageFormat = .native,
+        client: HTTPClient
+    ) {
         self.name = name
         self.url = url
         self.signer = signer
         self.timeout = timeout
+        self.format = format
         self.client = client
     }
 
     public func deliver(_ items: [OutboxItem]) async -> DeliveryReport {
         var report = DeliveryReport()
         for item in items {
-            let body = EventLine.render(item)
+            let (target, body) = ChatMessage.request(format, url: url, item: item)
             let timestamp = Timestamp.now().seconds
             var headers: [(name: String, value: String)] = [
                 ("Content-Type", "application/json"),
@@ -40,7 +45,7 @@ public final class WebhookSink: OutputSink {
             }
             let response = await client.perform(
                 HTTPRequest(
-                    url: url, method: .post(body: body), headers: headers, timeout: timeout,
+                    url: target, method: .post(body: body), headers: headers, timeout: timeout,
                     connectTimeout: min(timeout, .seconds(10)), maxBodyBytes: 1 << 20, followRedirects: false))
             if response.error == nil, (200..<300).contains(response.status) {
                 report.accepted.append(item.seq)

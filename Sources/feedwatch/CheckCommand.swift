@@ -34,8 +34,8 @@ struct CheckCommand: ParsableCommand {
             switch o.kind {
             case .jsonl(let path, let fsync):
                 out += "  output \(o.name): jsonl \(path == "-" ? "standard output" : path) (fsync \(fsync.rawValue))\n"
-            case .webhook(let url, let secret, _):
-                var line = "  output \(o.name): webhook \(url)"
+            case .webhook(let url, let secret, _, let format):
+                var line = "  output \(o.name): webhook \(url) (\(format.rawValue))"
                 if let secret {
                     line += ", signed with the secret in \(secret)"
                     if case .environment(let name) = secret, env[name] == nil {

@@ -1,0 +1,13 @@
+/// What a webhook output POSTs: the native event, or a chat message in a service's own format.
+public enum MessageFormat: String, Sendable, CaseIterable {
+    /// The event object (README "Events"), signed per Standard Webhooks.
+    case native
+    /// Slack incoming webhook: `{"text": …}` in Slack's mrkdwn.
+    case slack
+    /// Discord webhook: `{"content": …}` in Discord's markdown, mentions disabled.
+    case discord
+    /// Microsoft Teams incoming webhook: a MessageCard with an "Open" action.
+    case teams
+    /// ntfy: a JSON publish (`{"topic", "title", "message", "click"}`) to the server the topic URL names.
+    case ntfy
+}
