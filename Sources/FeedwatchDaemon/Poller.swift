@@ -114,14 +114,19 @@ public final class Poller: Sendable {
     /// The events a new story causes: one per output its matching watches go to.
     private func events(for new: NewStory, rank: Int) -> [OutboxEntry] {
         let e = new.story.entry
+        // On a feed's first poll, only stories inside some watch's backlog can be reported: the
+        // archive of a newly added feed is recorded as seen without being matched at all.
+        var admitted: Set<String>? = nil
+        if new.isFirstPoll {
+            let names = watches.values.filter {
+                BacklogRank.admits($0.backlog, story: new.story, rank: rank, now: new.detectedAt)
+            }.map(\.name)
+            guard !names.isEmpty else { return [] }
+            admitted = Set(names)
+        }
         let text = StoryText(entry: e, feedTitle: new.feedTitle, feedURL: new.feedURL)
         var matches = matcher.match(text)
-        if new.isFirstPoll {
-            matches = matches.filter { m in
-                guard let w = watches[m.watch] else { return false }
-                return BacklogRank.admits(w.backlog, story: new.story, rank: rank, now: new.detectedAt)
-            }
-        }
+        if let admitted { matches = matches.filter { admitted.contains($0.watch) } }
         guard !matches.isEmpty else { return [] }
         let id = EventRenderer.eventID(new)
         var byOutput: [String: [WatchMatch]] = [:]

@@ -229,14 +229,14 @@ public final class SQLiteStore: Sendable {
     ) throws -> RecordResult {
         try wrap("record poll of \(feedURL)") {
             try pool.write { db in
-                try db.execute(sql: "INSERT OR IGNORE INTO feed(url) VALUES (?)", arguments: [feedURL])
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO feed(url) VALUES (?)").execute(arguments: [feedURL])
                 guard
                     let feed = try Row.fetchOne(
-                        db,
-                        sql: """
-                            SELECT id, title, first_polled_at, error_streak, failing_since, last_success_at
-                            FROM feed WHERE url = ?
-                            """, arguments: [feedURL])
+                        db.cachedStatement(
+                            sql: """
+                                SELECT id, title, first_polled_at, error_streak, failing_since, last_success_at
+                                FROM feed WHERE url = ?
+                                """), arguments: [feedURL])
                 else { throw StoreError(operation: "record poll of \(feedURL)", underlying: "feed row missing") }
                 let feedID: Int64 = feed["id"]
                 let firstPoll = (feed["first_polled_at"] as Int64?) == nil && poll.error == nil
@@ -247,27 +247,28 @@ public final class SQLiteStore: Sendable {
                 if let change = healthChange(feed, poll: poll) {
                     for e in health(change, title) { try enqueue(db, e, at: now) }
                     let failingSince: Int64? = if case .failing = change { now } else { nil }
-                    try db.execute(
-                        sql: "UPDATE feed SET failing_since = ? WHERE id = ?", arguments: [failingSince, feedID])
+                    try db.cachedStatement(sql: "UPDATE feed SET failing_since = ? WHERE id = ?").execute(arguments: [
+                        failingSince, feedID,
+                    ])
                 }
                 for story in stories {
                     if try isKnown(db, feedID: feedID, story: story, now: now) {
                         result.seen += 1
                         continue
                     }
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash, title,
                                 link, published, first_seen_at, last_seen_at, summary, content, categories, authors)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            feedID, Data(story.key), story.keySource.rawValue, Data(story.contentHash),
-                            story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
-                            story.entry.published?.seconds, now, now, story.entry.summary,
-                            Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
-                            story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
-                        ])
+                            """
+                    ).execute(arguments: [
+                        feedID, Data(story.key), story.keySource.rawValue, Data(story.contentHash),
+                        story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
+                        story.entry.published?.seconds, now, now, story.entry.summary,
+                        Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
+                        story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
+                    ])
                     result.new += 1
                     let entries = decide(
                         NewStory(
@@ -299,39 +300,44 @@ public final class SQLiteStore: Sendable {
 
     private func isKnown(_ db: Database, feedID: Int64, story: Story, now: Int64) throws -> Bool {
         let key = Data(story.key)
-        if try Int64.fetchOne(db, sql: "SELECT 1 FROM story WHERE feed_id = ? AND key = ?", arguments: [feedID, key])
+        if try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM story WHERE feed_id = ? AND key = ?"), arguments: [feedID, key])
             != nil
         {
-            try db.execute(
-                sql: "UPDATE story SET last_seen_at = ? WHERE feed_id = ? AND key = ?", arguments: [now, feedID, key])
+            try db.cachedStatement(sql: "UPDATE story SET last_seen_at = ? WHERE feed_id = ? AND key = ?").execute(
+                arguments: [now, feedID, key])
             return true
         }
         if let link = story.linkHash,
             try Int64.fetchOne(
-                db, sql: "SELECT 1 FROM story WHERE feed_id = ? AND link_hash = ? LIMIT 1",
+                db.cachedStatement(sql: "SELECT 1 FROM story WHERE feed_id = ? AND link_hash = ? LIMIT 1"),
                 arguments: [feedID, Data(link)])
                 != nil
         {
             return true
         }
         return try Int64.fetchOne(
-            db, sql: "SELECT 1 FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1",
+            db.cachedStatement(sql: "SELECT 1 FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1"),
             arguments: [feedID, Data(story.textHash)]) != nil
     }
 
     private func enqueue(_ db: Database, _ e: OutboxEntry, at now: Int64) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO output_state(name) VALUES (?)", arguments: [e.output])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO output_state(name) VALUES (?)").execute(arguments: [e.output]
+        )
         let seq =
-            try Int64.fetchOne(db, sql: "SELECT next_seq FROM output_state WHERE name = ?", arguments: [e.output]) ?? 1
-        try db.execute(sql: "UPDATE output_state SET next_seq = ? WHERE name = ?", arguments: [seq + 1, e.output])
-        try db.execute(
-            sql: "INSERT INTO outbox(output, seq, event_id, created_at, payload) VALUES (?, ?, ?, ?, ?)",
-            arguments: [e.output, seq, e.eventID, now, Data(e.payload)])
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT next_seq FROM output_state WHERE name = ?"), arguments: [e.output]) ?? 1
+        try db.cachedStatement(sql: "UPDATE output_state SET next_seq = ? WHERE name = ?").execute(arguments: [
+            seq + 1, e.output,
+        ])
+        try db.cachedStatement(
+            sql: "INSERT INTO outbox(output, seq, event_id, created_at, payload) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [e.output, seq, e.eventID, now, Data(e.payload)])
     }
 
     private func updateFeed(_ db: Database, feedID: Int64, poll: PollRecord, title: String) throws {
         let success = poll.error == nil
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE feed SET
                     title = ?,
@@ -347,21 +353,21 @@ public final class SQLiteStore: Sendable {
                     polls = polls + 1,
                     not_modified = not_modified + ?
                 WHERE id = ?
-                """,
-            arguments: [
-                title,
-                success && !poll.notModified, poll.etag,
-                success && !poll.notModified, poll.lastModified,
-                success, poll.polledAt.seconds,
-                poll.polledAt.seconds,
-                success, poll.polledAt.seconds,
-                poll.status,
-                poll.error,
-                success,
-                poll.nextPollAt.seconds,
-                poll.notModified ? 1 : 0,
-                feedID,
-            ])
+                """
+        ).execute(arguments: [
+            title,
+            success && !poll.notModified, poll.etag,
+            success && !poll.notModified, poll.lastModified,
+            success, poll.polledAt.seconds,
+            poll.polledAt.seconds,
+            success, poll.polledAt.seconds,
+            poll.status,
+            poll.error,
+            success,
+            poll.nextPollAt.seconds,
+            poll.notModified ? 1 : 0,
+            feedID,
+        ])
     }
 
     // MARK: - Outbox
