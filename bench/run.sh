@@ -11,7 +11,7 @@ RUNS=${RUNS:-5}
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
 missing=""
-for p in sfeed libxml2-utils python3; do
+for p in sfeed libxml2-utils python3 nginx-light newsboat curl gzip; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -33,5 +33,7 @@ echo "feedwatch $(.build/release/feedwatch --version), sfeed $(dpkg-query -W -f=
 python3 bench/parse_bench.py --corpus "$WORK/corpus" --feedwatch .build/release/feedwatch --runs "$RUNS" \
   --json "$WORK/parse.json"
 ( cd "$WORK/corpus" && ls feeds/*.xml > setAB.list && ls big/*.xml >> setAB.list )
+python3 bench/poll_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/release/feedwatch" \
+  --nginx-conf "$SHARED/bench/nginx/nginx.conf.in" --work "$WORK/poll"
 python3 bench/match_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/release/feedwatch" \
   --config config/feedwatch.toml --vocabulary "$SHARED/corpus/dev" --work "$WORK" --runs "$RUNS"

@@ -90,14 +90,23 @@ public final class Daemon: Sendable {
     /// Polls every feed once, concurrently, then delivers what is due to every output.
     public func once(deliveryDeadline: Duration = .seconds(60)) async -> OnceSummary {
         let states = (try? store.feedStates()) ?? [:]
+        // At most twice the transfer limit in flight: a poll holds its parsed stories until the
+        // store's single writer records them, so starting every feed at once would hold every
+        // feed's stories in memory at once.
+        let limit = max(1, config.fetch.concurrency * 2)
         let reports = await withTaskGroup(of: PollReport.self) { group in
-            for feed in config.feeds {
+            var out: [PollReport] = []
+            var pending = config.feeds[...]
+            for _ in 0..<limit {
+                guard let feed = pending.popFirst() else { break }
                 group.addTask { await self.poller.poll(feed, state: states[feed.url]) }
             }
-            var out: [PollReport] = []
             for await r in group {
                 log(r)
                 out.append(r)
+                if let feed = pending.popFirst() {
+                    group.addTask { await self.poller.poll(feed, state: states[feed.url]) }
+                }
             }
             return out
         }
