@@ -39,7 +39,11 @@ public final class Daemon: Sendable {
     private struct RunState {
         var stopping = false
         var waiter: CheckedContinuation<Void, Never>?
-        var inflight: [Int: Task<Void, Never>] = [:]
+        /// Polls started and not finished; their tasks, once created, for cancellation.
+        var inflight: Set<Int> = []
+        var tasks: [Int: Task<Void, Never>] = [:]
+        /// Feeds due while `pollLimit` polls were in flight, in the order they came due.
+        var waiting: [String] = []
         var nextTask = 0
         var lastCycle: Timestamp?
         var polls = 0
@@ -228,11 +232,22 @@ public final class Daemon: Sendable {
         }
     }
 
+    /// Polls in flight at most: a poll holds its parsed stories until the store's single writer
+    /// records them, so an unbounded number (10,000 feeds coming due at start-up) would hold them
+    /// all in memory at once. Feeds due beyond it wait their turn in order.
+    private var pollLimit: Int { max(1, config.fetch.concurrency * 2) }
+
     private func launchPoll(_ url: String) {
         guard let feed = feeds[url] else { return }
+        let limit = pollLimit
         let id: Int? = state.withLock { s in
             guard !s.stopping else { return nil }
+            guard s.inflight.count < limit else {
+                s.waiting.append(url)
+                return nil
+            }
             s.nextTask += 1
+            s.inflight.insert(s.nextTask)
             return s.nextTask
         }
         guard let id else { return }
@@ -241,19 +256,23 @@ public final class Daemon: Sendable {
             let report = await self.poller.poll(feed, state: previous ?? nil)
             self.log(report)
             if report.result.events > 0 { for worker in self.workers { worker.wake.signal() } }
-            let stopping = self.state.withLock { s -> Bool in
-                s.inflight[id] = nil
+            let (stopping, next) = self.state.withLock { s -> (Bool, String?) in
+                s.inflight.remove(id)
+                s.tasks[id] = nil
                 s.polls += 1
                 s.lastCycle = Timestamp.now()
                 if report.error != nil { s.failures += 1 }
-                return s.stopping
+                let next = s.stopping || s.waiting.isEmpty ? nil : s.waiting.removeFirst()
+                return (s.stopping, next)
             }
             if !stopping {
                 self.scheduler.schedule(url, at: report.nextPollAt)
                 self.notifier.status(self.statusLine())
             }
+            if let next { self.launchPoll(next) }
         }
-        state.withLock { $0.inflight[id] = task }
+        // The task may already have finished: keep it only while its poll is in flight.
+        state.withLock { s in if s.inflight.contains(id) { s.tasks[id] = task } }
     }
 
     /// Lets polls in flight finish for up to `grace`, then cancels the rest: a cancelled poll has
@@ -264,7 +283,7 @@ public final class Daemon: Sendable {
             if state.withLock({ $0.inflight.isEmpty }) { return }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        let remaining = state.withLock { Array($0.inflight.values) }
+        let remaining = state.withLock { Array($0.tasks.values) }
         if !remaining.isEmpty {
             logger.notice("abandoning polls in flight", metadata: ["polls": "\(remaining.count)"])
         }
@@ -310,6 +329,9 @@ public final class Daemon: Sendable {
         metadata["events"] = "\(r.result.events)"
         if r.notModified { metadata["not_modified"] = "true" }
         if let warning = r.warning { metadata["warning"] = "\(warning)" }
-        logger.info("polled", metadata: metadata)
+        // Quiet by default: a poll that found nothing new is routine (10,000 feeds would log
+        // 10,000 lines a cycle); one with new stories, events or a parser warning is worth a line.
+        let noteworthy = r.result.new > 0 || r.result.events > 0 || r.warning != nil
+        logger.log(level: noteworthy ? .info : .debug, "polled", metadata: metadata)
     }
 }
