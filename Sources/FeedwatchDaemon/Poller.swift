@@ -87,7 +87,15 @@ public final class Poller: Sendable {
             error = reason
         }
         let streak = error == nil ? 0 : (state?.errorStreak ?? 0) + 1
-        let next = PollTiming.next(after: now, interval: interval, errorStreak: streak, retryAfter: result.retryAfter)
+        var next = PollTiming.next(after: now, interval: interval, errorStreak: streak, retryAfter: result.retryAfter)
+        if result.status == 410 {
+            // Gone: the publisher says the feed will not come back. Asking again every few hours
+            // would be rude; once a month notices a feed restored, and the log says what to do.
+            error =
+                "HTTP 410 Gone: the publisher removed this feed; polling it once a month from now on "
+                + "(remove it from the configuration, or fix its URL and reload)"
+            next = now.adding(seconds: PollTiming.goneInterval)
+        }
         let poll = PollRecord(
             polledAt: now, status: result.status, etag: result.etag, lastModified: result.lastModified,
             notModified: { if case .notModified = result.outcome { return true } else { return false } }(),
@@ -147,6 +155,9 @@ public final class Poller: Sendable {
 
 /// When a feed is polled next.
 public enum PollTiming {
+    /// How often a feed that answered 410 Gone is asked again: 30 days.
+    public static let goneInterval: Int64 = 30 * 86_400
+
     /// After a success, the feed's interval. After failures, 1 minute doubling with each
     /// consecutive failure up to 6 hours, and never sooner than a `Retry-After`. Every delay is
     /// jittered by ±10 % so that feeds added together drift apart.

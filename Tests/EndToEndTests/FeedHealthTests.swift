@@ -43,4 +43,26 @@ struct FeedHealthTests {
         #expect(again.status == 0)
         #expect(try types().count == 3)
     }
+
+    @Test("410 Gone says what happened and what to do, and puts the next poll a month out")
+    func gone() async throws {
+        let dir = try TemporaryDirectory()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.route("GET /feed.xml") { _ in HTTPResponse(statusCode: .gone) }
+        let path = dir.path("feedwatch.toml")
+        try SystemdTests.config(dir: dir, feeds: [server.url("/feed.xml")])
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try await BinaryRun.run(["once", "--config", path])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("410 Gone"), "\(run.stderr)")
+        let status = try await BinaryRun.run(["status", "--config", path, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let feed = try #require((report["feeds"] as? [[String: Any]])?.first)
+        #expect((feed["last_error"] as? String)?.contains("remove it from the configuration") == true)
+        let next = try #require(feed["next_poll"] as? String)
+        let formatter = ISO8601DateFormatter()
+        let when = try #require(formatter.date(from: next))
+        #expect(when.timeIntervalSinceNow > 29 * 86_400, "next poll \(next)")
+    }
 }
