@@ -75,6 +75,12 @@ public struct FetchSettings: Sendable, Equatable {
     /// loopback or link-local (refused by default). Example: `["127.0.0.1/32", "10.0.0.0/8"]`.
     public var allowAddresses: [String]
 
+    /// `min_interval`, `max_interval`: the bounds within which publisher hints (Cache-Control,
+    /// Expires, RSS ttl, sy:updatePeriod, skipHours/skipDays) may move a feed's next poll.
+    /// Defaults 1 minute and 1 hour: a news watcher stays fresh whatever a feed asks.
+    public var minInterval: Duration = .seconds(60)
+    public var maxInterval: Duration = .seconds(3600)
+
     public init(
         timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10), maxBodyBytes: Int = 16 << 20,
         concurrency: Int = 16, perHost: Int = 2, allowAddresses: [String] = []

@@ -33,8 +33,12 @@ struct RawFetch: Decodable {
     var concurrency: Int?
     var perHost: Int?
     var allowAddresses: [String]?
+    var minInterval: String?
+    var maxInterval: String?
 
     enum CodingKeys: String, CodingKey {
+        case minInterval = "min_interval"
+        case maxInterval = "max_interval"
         case timeout
         case connectTimeout = "connect_timeout"
         case maxBodyMB = "max_body_mb"

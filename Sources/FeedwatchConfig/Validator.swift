@@ -125,6 +125,11 @@ struct Validator {
                 problem(["fetch", "per_host"], "fetch: per_host must be 1 to 100")
             }
         }
+        if let d = duration(raw.minInterval, ["fetch", "min_interval"], "fetch: ") { s.minInterval = d }
+        if let d = duration(raw.maxInterval, ["fetch", "max_interval"], "fetch: ") { s.maxInterval = d }
+        if s.minInterval > s.maxInterval {
+            problem(["fetch", "max_interval"], "fetch: max_interval must not be shorter than min_interval")
+        }
         for cidr in raw.allowAddresses ?? [] {
             if AddressRange(cidr) == nil {
                 problem(

@@ -32,6 +32,8 @@ public final class Poller: Sendable {
     private let matcher: Matcher
     private let watches: [String: WatchSettings]
     private let defaultInterval: Duration
+    private let minInterval: Duration
+    private let maxInterval: Duration
     private let logger: Logger
     /// The JSON-lines outputs: where feed.failing and feed.recovered are written.
     private let healthOutputs: [String]
@@ -42,6 +44,8 @@ public final class Poller: Sendable {
         self.matcher = config.matcher
         self.watches = Dictionary(config.watches.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.defaultInterval = config.interval
+        self.minInterval = config.fetch.minInterval
+        self.maxInterval = config.fetch.maxInterval
         self.logger = logger
         self.healthOutputs = config.outputs.compactMap { o in
             if case .jsonl = o.kind { return o.name } else { return nil }
@@ -75,8 +79,10 @@ public final class Poller: Sendable {
         var error: String? = nil
         var warning: String? = nil
         var entries = 0
+        var hints: PollHints? = nil
         switch result.outcome {
         case .feed(let outcome):
+            hints = outcome.feed.hints
             stories = Normaliser.stories(from: outcome.entries)
             entries = outcome.entryCount
             title = feed.name ?? outcome.feed.title
@@ -87,7 +93,14 @@ public final class Poller: Sendable {
             error = reason
         }
         let streak = error == nil ? 0 : (state?.errorStreak ?? 0) + 1
-        var next = PollTiming.next(after: now, interval: interval, errorStreak: streak, retryAfter: result.retryAfter)
+        let wanted = PublisherHints.delay(
+            configured: interval, hints: hints, cacheLifetime: PublisherHints.cacheLifetime(result.headers, now: now),
+            minimum: minInterval, maximum: maxInterval)
+        var next = PollTiming.next(
+            after: now, interval: .seconds(wanted), errorStreak: streak, retryAfter: result.retryAfter)
+        if error == nil {
+            next = PublisherHints.skipping(next, hints: hints, limit: now.adding(seconds: maxInterval.seconds))
+        }
         if result.status == 410 {
             // Gone: the publisher says the feed will not come back. Asking again every few hours
             // would be rude; once a month notices a feed restored, and the log says what to do.
