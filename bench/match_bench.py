@@ -54,7 +54,7 @@ def main():
     rows = []
     for n in (1, 100, 1000):
         rng = random.Random(20241130 + n)
-        cfg = os.path.join(a.work, f"watches-{n}.toml")
+        cfg = os.path.join(os.path.abspath(a.work), f"watches-{n}.toml")
         with open(cfg, "w") as f:
             f.write(base)
             for i in range(n - 1):
