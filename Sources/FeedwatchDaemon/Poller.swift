@@ -1,5 +1,6 @@
 public import FeedwatchConfig
 public import FeedwatchFetch
+import FeedwatchHTTP
 import FeedwatchMatch
 public import FeedwatchModel
 import FeedwatchNormalise
@@ -71,7 +72,10 @@ public final class Poller: Sendable {
     }
 
     private func pollOnce(_ feed: FeedSettings, state: FeedState?) async -> PollReport {
-        let result = await fetcher.fetch(url: feed.url, etag: state?.etag, lastModified: state?.lastModified)
+        // A feed seen moved permanently in enough polls in a row is fetched at its new address.
+        let moved = state.flatMap { $0.movedCount >= FeedHealth.movedAfter ? $0.movedTo : nil }
+        let result = await fetcher.fetch(
+            url: moved ?? feed.url, etag: state?.etag, lastModified: state?.lastModified)
         let now = Timestamp.now()
         let interval = feed.interval ?? defaultInterval
         var stories: [Story] = []
@@ -109,10 +113,18 @@ public final class Poller: Sendable {
                 + "(remove it from the configuration, or fix its URL and reload)"
             next = now.adding(seconds: PollTiming.goneInterval)
         }
-        let poll = PollRecord(
+        var poll = PollRecord(
             polledAt: now, status: result.status, etag: result.etag, lastModified: result.lastModified,
             notModified: { if case .notModified = result.outcome { return true } else { return false } }(),
             error: error, nextPollAt: next, title: title)
+        poll.movedTo = movedTo(result, fetchedMoved: moved != nil, failed: error != nil)
+        if let to = poll.movedTo, moved == nil, state?.movedTo == to,
+            (state?.movedCount ?? 0) + 1 == FeedHealth.movedAfter
+        {
+            logger.notice(
+                "feed moved permanently; fetching its new address from now on (update the configuration)",
+                metadata: ["feed": "\(feed.url)", "moved_to": "\(to)"])
+        }
         let ranks = BacklogRank.ranks(stories, now: now)
         var recorded = RecordResult()
         do {
@@ -130,6 +142,17 @@ public final class Poller: Sendable {
         return PollReport(
             url: feed.url, status: result.status, error: error, warning: warning, notModified: poll.notModified,
             entries: entries, result: recorded, errorStreak: streak, nextPollAt: next)
+    }
+
+    /// Where this poll says the feed now lives: the end of a chain of permanent redirects (301,
+    /// 308) that led to a successful answer, or, when the new address was fetched directly and
+    /// answered, that address. nil otherwise, which also falls back to the configured URL after a
+    /// failure at the new one.
+    private func movedTo(_ result: FetchResult, fetchedMoved: Bool, failed: Bool) -> String? {
+        guard !failed else { return nil }
+        guard result.redirects.allSatisfy({ $0.status == 301 || $0.status == 308 }) else { return nil }
+        if result.redirects.isEmpty && !fetchedMoved { return nil }
+        return result.effectiveURL.isEmpty ? nil : result.effectiveURL
     }
 
     /// The events a new story causes: one per output its matching watches go to.

@@ -116,6 +116,14 @@ public final class SQLiteStore: Sendable {
         m.registerMigration("v3") { db in
             try db.execute(sql: "ALTER TABLE feed ADD COLUMN failing_since INTEGER")
         }
+        // v4: where a feed has moved permanently (301/308), and in how many polls in a row.
+        m.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE feed ADD COLUMN moved_to TEXT;
+                    ALTER TABLE feed ADD COLUMN moved_count INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return m
     }
 
@@ -209,6 +217,8 @@ public final class SQLiteStore: Sendable {
         s.nextPollAt = (row["next_poll_at"] as Int64?).map(Timestamp.init)
         s.polls = row["polls"]
         s.notModified = row["not_modified"]
+        s.movedTo = row["moved_to"]
+        s.movedCount = row["moved_count"]
         return s
     }
 
@@ -351,7 +361,9 @@ public final class SQLiteStore: Sendable {
                     error_streak = CASE WHEN ? THEN 0 ELSE error_streak + 1 END,
                     next_poll_at = ?,
                     polls = polls + 1,
-                    not_modified = not_modified + ?
+                    not_modified = not_modified + ?,
+                    moved_count = CASE WHEN ? IS NULL THEN 0 WHEN moved_to = ? THEN moved_count + 1 ELSE 1 END,
+                    moved_to = ?
                 WHERE id = ?
                 """
         ).execute(arguments: [
@@ -366,6 +378,7 @@ public final class SQLiteStore: Sendable {
             success,
             poll.nextPollAt.seconds,
             poll.notModified ? 1 : 0,
+            poll.movedTo, poll.movedTo, poll.movedTo,
             feedID,
         ])
     }
@@ -408,17 +421,17 @@ public final class SQLiteStore: Sendable {
     }
 
     /// Makes every held event of `output` (all outputs when nil), dead-lettered or waiting for a
-    /// retry, due now; dead letters start their attempts again. Returns how many were changed.
+    /// retry, due now; dead letters start their attempts again. Returns how many events that is.
     @discardableResult
     public func retryOutbox(output: String?, now: Timestamp) throws -> Int {
         try wrap("retry outbox") {
             try pool.write { db in
                 try db.execute(
                     sql: """
-                        UPDATE outbox SET next_attempt_at = ?,
+                        UPDATE outbox SET next_attempt_at = MIN(next_attempt_at, ?),
                             attempts = CASE state WHEN 'dead' THEN 0 ELSE attempts END, state = 'pending'
-                        WHERE (? IS NULL OR output = ?) AND (state = 'dead' OR next_attempt_at > ?)
-                        """, arguments: [now.seconds, output, output, now.seconds])
+                        WHERE (? IS NULL OR output = ?)
+                        """, arguments: [now.seconds, output, output])
                 return db.changesCount
             }
         }

@@ -18,6 +18,10 @@ public struct FeedState: Sendable, Equatable {
     public var polls: Int
     /// Polls answered 304 Not Modified.
     public var notModified: Int
+    /// Where the feed answered it has moved permanently (301/308), and in how many polls in a
+    /// row; after `FeedHealth.movedAfter` the new URL is fetched directly.
+    public var movedTo: String?
+    public var movedCount = 0
 
     public init(url: String) {
         self.url = url
@@ -40,6 +44,8 @@ public struct PollRecord: Sendable {
     public var error: String?
     public var nextPollAt: Timestamp
     public var title: String?
+    /// The URL a chain of permanent redirects (301/308 only) led to, when the poll succeeded there.
+    public var movedTo: String?
 
     public init(
         polledAt: Timestamp, status: Int, etag: String? = nil, lastModified: String? = nil, notModified: Bool = false,
@@ -131,6 +137,10 @@ public enum FeedHealthChange: Sendable, Equatable {
 }
 
 public enum FeedHealth {
+    /// Polls in a row that must find the same permanent redirect before the new URL is fetched
+    /// directly: one answer could be a misconfigured server for an hour.
+    public static let movedAfter = 3
+
     /// Failures in a row before a feed is reported failing: one timeout or one 503 is weather, not
     /// news; three in a row (with backoff, tens of minutes) is a feed an operator should look at.
     public static let failingAfter = 3
