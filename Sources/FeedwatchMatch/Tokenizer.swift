@@ -166,7 +166,7 @@ struct TokenizedText {
     private mutating func appendScalars(_ scalars: [Unicode.Scalar], hash: inout UInt64) {
         for sc in scalars {
             let before = folded.count
-            sc.appendUTF8(to: &folded)
+            folded.append(contentsOf: sc.utf8)
             for k in before..<folded.count {
                 hash = (hash ^ UInt64(folded[k])) &* TokenizedText.fnvPrime
             }
@@ -191,27 +191,5 @@ struct TokenizedText {
             width = 4
         }
         return (Unicode.Scalar(v) ?? "\u{FFFD}", width)
-    }
-}
-
-extension Unicode.Scalar {
-    func appendUTF8(to out: inout [UInt8]) {
-        let v = value
-        switch v {
-        case 0..<0x80:
-            out.append(UInt8(v))
-        case 0x80..<0x800:
-            out.append(UInt8(0xC0 | (v >> 6)))
-            out.append(UInt8(0x80 | (v & 0x3F)))
-        case 0x800..<0x10000:
-            out.append(UInt8(0xE0 | (v >> 12)))
-            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (v & 0x3F)))
-        default:
-            out.append(UInt8(0xF0 | (v >> 18)))
-            out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (v & 0x3F)))
-        }
     }
 }

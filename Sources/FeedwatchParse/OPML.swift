@@ -25,7 +25,7 @@ public enum OPML {
     /// The http(s) feeds of every `<outline xmlUrl=…>`, nested folders included, in document order.
     public static func feeds(in bytes: [UInt8]) throws(Failure) -> [Feed] {
         XMLPushParser.hardenOnce
-        if bytes.count >= 8, contains(bytes, Array("<!ENTITY".utf8)) {
+        if bytes.firstRange(of: Array("<!ENTITY".utf8)) != nil {
             throw Failure(description: "the document declares entities; refused")
         }
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
@@ -70,14 +70,6 @@ public enum OPML {
         guard let value = xmlGetProp(node, key) else { return nil }
         defer { CLibXML2_free(value) }
         return String(cString: value)
-    }
-
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard haystack.count >= needle.count else { return false }
-        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
-            if haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
-        }
-        return false
     }
 
     /// An OPML 2.0 document listing `feeds`.

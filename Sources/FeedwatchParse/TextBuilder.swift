@@ -65,7 +65,7 @@ struct TextBuilder {
                 truncated = true
                 return
             }
-            scalar.appendUTF8(to: &bytes)
+            bytes.append(contentsOf: scalar.utf8)
         }
     }
 

@@ -95,7 +95,7 @@ struct Transcoder: ~Copyable {
                 if len == 2 && b == 0xC2 && s[i + 1] < 0xA0 {
                     // U+0080-U+009F: C1 controls are windows-1252 text encoded twice.
                     flush(i, &out)
-                    Windows1252.scalar(s[i + 1]).appendUTF8(to: &out)
+                    out.append(contentsOf: Windows1252.scalar(s[i + 1]).utf8)
                     replacements += 1
                     i += 2
                     runStart = i
@@ -111,7 +111,7 @@ struct Transcoder: ~Copyable {
                 continue
             }
             flush(i, &out)
-            Windows1252.scalar(b).appendUTF8(to: &out)
+            out.append(contentsOf: Windows1252.scalar(b).utf8)
             replacements += 1
             i += 1
             runStart = i
@@ -148,7 +148,7 @@ struct Transcoder: ~Copyable {
                 inLeft = 0
             default:
                 // Invalid (or, at the end, incomplete) input: one replacement character, skip a byte.
-                ("\u{FFFD}" as Unicode.Scalar).appendUTF8(to: &converted)
+                converted.append(contentsOf: ("\u{FFFD}" as Unicode.Scalar).utf8)
                 replacements += 1
                 inPtr += 1
                 inLeft -= 1

@@ -14,9 +14,12 @@ struct ConfigOptions: ParsableArguments {
     var logLevel: String?
 
     /// Loads and validates the configuration, or prints every problem and exits with 78.
-    func load() throws -> Config {
+    func load() throws -> Config { try Self.load(path: config) }
+
+    /// The same for commands that name the file without the other options.
+    static func load(path: String) throws -> Config {
         do throws(ConfigError) {
-            return try ConfigLoader.load(path: config)
+            return try ConfigLoader.load(path: path)
         } catch {
             for p in error.problems { Console.error(p.description) }
             throw Exit.config

@@ -56,7 +56,8 @@ struct MatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded: Config? = expr != nil && since == nil ? try? ConfigLoader.load(path: config) : try loadConfig()
+        let loaded: Config? =
+            expr != nil && since == nil ? try? ConfigLoader.load(path: config) : try ConfigOptions.load(path: config)
         let matcher = try makeMatcher(loaded)
         var tally = Tally(matcher: matcher, watches: Set(watch))
         let out = OutputStream()
@@ -102,15 +103,6 @@ struct MatchCommand: AsyncParsableCommand {
         out.flush()
         Console.error(tally.summary)
         if failed { throw Exit.feedFailed }
-    }
-
-    private func loadConfig() throws -> Config {
-        do throws(ConfigError) {
-            return try ConfigLoader.load(path: config)
-        } catch {
-            for p in error.problems { Console.error(p.description) }
-            throw Exit.config
-        }
     }
 
     private func makeMatcher(_ config: Config?) throws -> Matcher {

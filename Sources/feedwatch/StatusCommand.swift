@@ -22,13 +22,7 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let c: Config
-        do throws(ConfigError) {
-            c = try ConfigLoader.load(path: config)
-        } catch {
-            for p in error.problems { Console.error(p.description) }
-            throw Exit.config
-        }
+        let c = try ConfigOptions.load(path: config)
         let store = try SQLiteStore(path: c.storePath)
         let states = try store.feedStates()
         let outbox = try store.outboxCounts()
