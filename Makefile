@@ -19,10 +19,14 @@ RUNDIR     ?= $(CURDIR)/var
 
 # Build-time and test-time Debian packages. libcurl's OpenSSL flavour matches libcrypto (one TLS stack).
 APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libssl-dev libsqlite3-dev pkg-config \
-               systemd man-db python3 python3-prometheus-client ca-certificates
+               systemd man-db python3 python3-prometheus-client python3-jsonschema python3-venv jq \
+               ca-certificates
+# Test-only Python packages that Debian does not carry, into a virtualenv under .build (PyPI).
+TEST_VENV  = $(CURDIR)/.build/test-venv
+PIP_PACKAGES = standardwebhooks==1.1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run test test-unit test-system lint bench man install uninstall clean
+.PHONY: all deps test-deps build release run test test-unit test-system lint bench man install uninstall clean
 
 all: build
 
@@ -50,7 +54,12 @@ run: release
 	STATE_DIRECTORY=$(RUNDIR)/state LOGS_DIRECTORY=$(RUNDIR)/log \
 	  $(CURDIR)/.build/release/feedwatch run --config $(CONFIG)
 
-test: deps
+## test-deps: the independent Standard Webhooks verifier the signature test runs
+test-deps: deps
+	@[ -x $(TEST_VENV)/bin/python ] && $(TEST_VENV)/bin/python -c 'import standardwebhooks' 2>/dev/null || { \
+	  /usr/bin/python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q --disable-pip-version-check $(PIP_PACKAGES); }
+
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory test-system
@@ -75,6 +84,7 @@ install: release
 	install -D -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml.example
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml ] || \
 	  install -D -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml
+	install -D -m 0644 systemd/feedwatch.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/feedwatch
 	install -D -m 0644 man/man1/feedwatch.1 $(DESTDIR)$(MANDIR)/man1/feedwatch.1
 	install -D -m 0644 man/man5/feedwatch.toml.5 $(DESTDIR)$(MANDIR)/man5/feedwatch.toml.5
 
@@ -86,7 +96,7 @@ man:
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/feedwatch $(DESTDIR)$(UNITDIR)/feedwatch.service \
-	      $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml.example \
+	      $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml.example $(DESTDIR)$(SYSCONFDIR)/logrotate.d/feedwatch \
 	      $(DESTDIR)$(MANDIR)/man1/feedwatch.1 $(DESTDIR)$(MANDIR)/man5/feedwatch.toml.5
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/feedwatch/feedwatch.toml and the state directory"
 

@@ -131,12 +131,42 @@ public struct OutputSettings: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// `type = "jsonl"`: one JSON object per line, appended to `path` (`-` is standard output).
         case jsonl(path: String, fsync: FsyncPolicy)
-        /// `type = "webhook"`: an HTTP POST per event to `url`, signed when a secret is given.
-        case webhook(url: String, secret: SecretSource?, timeout: Duration, format: MessageFormat)
+        /// `type = "webhook"`: an HTTP POST per event (or per batch) to `url`.
+        case webhook(WebhookSettings)
     }
 
     public var name: String
     public var kind: Kind
+}
+
+/// A webhook output's settings.
+public struct WebhookSettings: Sendable, Equatable {
+    public var url: String
+    /// Signing secrets (`whsec_…`), or for `format = "telegram"` the bot token.
+    public var secret: SecretSource?
+    public var timeout: Duration
+    public var format: MessageFormat
+    /// `format = "template"`: the body.
+    public var template: MessageTemplate?
+    /// `format = "telegram"`: the chat to post to (a number, or `@channelname`).
+    public var chatID: String?
+    /// Events per POST (native format only); 1 = one event per POST.
+    public var batch: Int
+    public var retry: RetryPolicy
+
+    public init(
+        url: String, secret: SecretSource? = nil, timeout: Duration = .seconds(10), format: MessageFormat = .native,
+        template: MessageTemplate? = nil, chatID: String? = nil, batch: Int = 1, retry: RetryPolicy = .webhook
+    ) {
+        self.url = url
+        self.secret = secret
+        self.timeout = timeout
+        self.format = format
+        self.template = template
+        self.chatID = chatID
+        self.batch = batch
+        self.retry = retry
+    }
 }
 
 /// When the JSON-lines file is flushed to disk.

@@ -89,11 +89,34 @@ struct RawOutput: Decodable {
     var secretFile: String?
     var timeout: String?
     var format: String?
+    var template: String?
+    var chatID: ChatID?
+    var batch: Int?
+    var retryMin: String?
+    var retryMax: String?
+    var retryFor: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, type, path, fsync, url, format
+        case name, type, path, fsync, url, format, template, batch, timeout
         case secretEnv = "secret_env"
         case secretFile = "secret_file"
-        case timeout
+        case chatID = "chat_id"
+        case retryMin = "retry_min"
+        case retryMax = "retry_max"
+        case retryFor = "retry_for"
+    }
+}
+
+/// Telegram chat ids are numbers (`-1001234567890`) or channel names (`"@news"`); both are accepted.
+struct ChatID: Decodable {
+    var text: String
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int64.self) {
+            text = String(n)
+        } else {
+            text = try c.decode(String.self)
+        }
     }
 }

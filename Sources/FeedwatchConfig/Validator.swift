@@ -188,7 +188,9 @@ struct Validator {
                 misplaced(
                     [
                         ("url", o.url), ("secret_env", o.secretEnv), ("secret_file", o.secretFile),
-                        ("timeout", o.timeout),
+                        ("timeout", o.timeout), ("format", o.format), ("template", o.template),
+                        ("chat_id", o.chatID), ("batch", o.batch), ("retry_min", o.retryMin),
+                        ("retry_max", o.retryMax), ("retry_for", o.retryFor),
                     ], "jsonl")
                 guard let p = o.path, !p.isEmpty else {
                     problem(path, "\(ctx)missing required key 'path' (a file, or \"-\" for standard output)")
@@ -200,34 +202,94 @@ struct Validator {
                 outputs.append(OutputSettings(name: o.name, kind: .jsonl(path: resolved, fsync: policy ?? .batch)))
             case "webhook":
                 misplaced([("path", o.path), ("fsync", o.fsync)], "webhook")
-                let format = MessageFormat(rawValue: o.format ?? "native")
-                if format == nil {
-                    let names = MessageFormat.allCases.map(\.rawValue).joined(separator: ", ")
-                    problem(path + ["format"], "\(ctx)format must be one of \(names), not \"\(o.format ?? "")\"")
+                if let w = validateWebhook(o, path: path, ctx: ctx) {
+                    outputs.append(OutputSettings(name: o.name, kind: .webhook(w)))
                 }
-                guard let u = o.url, let c = URLComponents(string: u), let scheme = c.scheme?.lowercased(),
-                    scheme == "http" || scheme == "https", c.host?.isEmpty == false
-                else {
-                    problem(path + ["url"], "\(ctx)url must be an http or https URL")
-                    continue
-                }
-                var secret: SecretSource? = nil
-                switch (o.secretEnv, o.secretFile) {
-                case (let env?, nil): secret = .environment(env)
-                case (nil, let f?): secret = .file(f)
-                case (nil, nil): secret = nil
-                default: problem(path + ["secret_file"], "\(ctx)give secret_env or secret_file, not both")
-                }
-                let timeout = duration(o.timeout, path + ["timeout"], ctx) ?? .seconds(10)
-                outputs.append(
-                    OutputSettings(
-                        name: o.name,
-                        kind: .webhook(url: u, secret: secret, timeout: timeout, format: format ?? .native)))
             default:
                 problem(path + ["type"], "\(ctx)type must be \"jsonl\" or \"webhook\", not \"\(o.type)\"")
             }
         }
         return outputs
+    }
+
+    private mutating func validateWebhook(_ o: RawOutput, path: [String], ctx: String) -> WebhookSettings? {
+        let format = MessageFormat(rawValue: o.format ?? "native")
+        if format == nil {
+            let names = MessageFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            problem(path + ["format"], "\(ctx)format must be one of \(names), not \"\(o.format ?? "")\"")
+        }
+        // Telegram's endpoint is fixed; `url` only points elsewhere (a Bot API server of one's own).
+        let url = o.url ?? (format == .telegram ? "https://api.telegram.org" : nil)
+        guard let u = url, let c = URLComponents(string: u), let scheme = c.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", c.host?.isEmpty == false
+        else {
+            problem(path + ["url"], "\(ctx)url must be an http or https URL")
+            return nil
+        }
+        var w = WebhookSettings(url: u, format: format ?? .native)
+        switch (o.secretEnv, o.secretFile) {
+        case (let env?, nil): w.secret = .environment(env)
+        case (nil, let f?): w.secret = .file(f)
+        case (nil, nil): w.secret = nil
+        default: problem(path + ["secret_file"], "\(ctx)give secret_env or secret_file, not both")
+        }
+        w.timeout = duration(o.timeout, path + ["timeout"], ctx) ?? w.timeout
+        switch w.format {
+        case .template:
+            guard let text = o.template else {
+                problem(
+                    path + ["format"],
+                    "\(ctx)format \"template\" needs a 'template' (the JSON body, with {{field}} placeholders)")
+                return nil
+            }
+            do throws(TemplateError) {
+                let template = try MessageTemplate(text)
+                let sample = template.render { "sample \"text\" \\ \($0.rawValue)" }
+                if (try? JSONSerialization.jsonObject(with: Data(sample))) == nil {
+                    problem(
+                        path + ["template"],
+                        "\(ctx)template is not JSON once filled in (placeholders belong inside JSON strings: \"{{title}}\")"
+                    )
+                }
+                w.template = template
+            } catch {
+                problem(path + ["template"], "\(ctx)template: \(error)")
+            }
+        case .telegram:
+            w.chatID = o.chatID?.text
+            if w.chatID?.isEmpty ?? true {
+                problem(path + ["chat_id"], "\(ctx)format \"telegram\" needs 'chat_id' (a number or \"@channel\")")
+            }
+            if w.secret == nil {
+                problem(path, "\(ctx)format \"telegram\" needs the bot token in secret_env or secret_file")
+            }
+        default:
+            break
+        }
+        if w.format != .template, o.template != nil {
+            problem(path + ["template"], "\(ctx)'template' applies only to format \"template\"")
+        }
+        if w.format != .telegram, o.chatID != nil {
+            problem(path + ["chat_id"], "\(ctx)'chat_id' applies only to format \"telegram\"")
+        }
+        if let batch = o.batch {
+            if !(1...1000).contains(batch) {
+                problem(path + ["batch"], "\(ctx)batch must be between 1 and 1000")
+            } else if batch > 1, w.format != .native {
+                problem(
+                    path + ["batch"],
+                    "\(ctx)batch applies only to format \"native\" (chat services take one message per POST)")
+            } else {
+                w.batch = batch
+            }
+        }
+        w.retry.first = duration(o.retryMin, path + ["retry_min"], ctx) ?? w.retry.first
+        w.retry.longest = duration(o.retryMax, path + ["retry_max"], ctx) ?? w.retry.longest
+        w.retry.horizon = duration(o.retryFor, path + ["retry_for"], ctx) ?? w.retry.horizon
+        if w.retry.first > w.retry.longest {
+            problem(path + ["retry_max"], "\(ctx)retry_max must not be shorter than retry_min")
+        }
+        return w
     }
 
     private mutating func validateWatches(_ raw: [RawWatch], outputs: [OutputSettings]) -> [WatchSettings] {

@@ -146,7 +146,8 @@ public final class Daemon: Sendable {
                 self?.logger.notice("stopping", metadata: ["signal": "\(name)"])
                 self?.stop()
             },
-            hangup: { [weak self] in self?.hangup(reload) })
+            hangup: { [weak self] in self?.hangup(reload) },
+            reopen: { [weak self] in self?.reopenOutputs() })
         let workerTasks = workers.map { w in Task { await w.run() } }
         scheduleAll()
         scheduler.start(

@@ -1,6 +1,7 @@
 import FeedwatchConfig
 import FeedwatchDeliver
 import FeedwatchHTTP
+import FeedwatchModel
 import Foundation
 
 /// Builds the output sinks a configuration names, reading webhook secrets where they live.
@@ -16,20 +17,48 @@ enum Outputs {
                 } catch {
                     throw DaemonError.output(o.name, "\(error)")
                 }
-            case .webhook(let url, let secret, let timeout, let format):
-                var signer: WebhookSigner? = nil
-                if let secret {
-                    let text = try readSecret(secret, output: o.name, environment: environment)
-                    do {
-                        signer = try WebhookSigner(secrets: text)
-                    } catch {
-                        throw DaemonError.output(o.name, "secret from \(secret): \(error)")
-                    }
-                }
-                return WebhookSink(
-                    name: o.name, url: url, signer: signer, timeout: timeout, format: format, client: client)
+            case .webhook(let w):
+                return try webhook(o.name, w, client: client, environment: environment)
             }
         }
+    }
+
+    /// A webhook sink. The secret signs deliveries (Standard Webhooks), except for Telegram, where
+    /// it is the bot token that goes in the request path.
+    private static func webhook(
+        _ name: String, _ w: WebhookSettings, client: HTTPClient, environment: [String: String]
+    ) throws -> WebhookSink {
+        let secret = try w.secret.map { try readSecret($0, output: name, environment: environment) }
+        var signer: WebhookSigner? = nil
+        let style: MessageStyle
+        switch w.format {
+        case .native: style = .native
+        case .slack: style = .slack
+        case .discord: style = .discord
+        case .teams: style = .teams
+        case .ntfy: style = .ntfy
+        case .template:
+            guard let template = w.template else {
+                throw DaemonError.output(name, "format template without a template")
+            }
+            style = .template(template)
+        case .telegram:
+            let token = secret?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard let chatID = w.chatID, !token.isEmpty else {
+                throw DaemonError.output(name, "format telegram needs chat_id and a bot token")
+            }
+            style = .telegram(chatID: chatID, token: token)
+        }
+        if w.format != .telegram, let text = secret, let source = w.secret {
+            do {
+                signer = try WebhookSigner(secrets: text)
+            } catch {
+                throw DaemonError.output(name, "secret from \(source): \(error)")
+            }
+        }
+        return WebhookSink(
+            name: name, url: w.url, style: style, signer: signer, timeout: w.timeout, batch: w.batch, retry: w.retry,
+            client: client)
     }
 
     /// The secret's text. A relative `secret_file` is looked up in `$CREDENTIALS_DIRECTORY`

@@ -87,7 +87,7 @@ public final class Poller: Sendable {
         switch result.outcome {
         case .feed(let outcome):
             hints = outcome.feed.hints
-            stories = Normaliser.stories(from: outcome.entries)
+            stories = BacklogRank.oldestFirst(Normaliser.stories(from: outcome.entries), now: now)
             entries = outcome.entryCount
             title = feed.name ?? outcome.feed.title
             warning = outcome.problem?.description
@@ -206,9 +206,11 @@ public enum PollTiming {
         } else {
             delay = min(60 << Int64(min(errorStreak - 1, 20)), 6 * 3600)
         }
-        if let retryAfter { delay = max(delay, retryAfter.seconds) }
-        let jitter = Double.random(in: 0.9...1.1)
-        return now.adding(seconds: max(1, Int64(Double(delay) * jitter)))
+        var jittered = Int64(Double(delay) * Double.random(in: 0.9...1.1))
+        // The jitter spreads feeds; it never brings a poll before the publisher's Retry-After (+1 s
+        // for the part of the current second `now` rounded away).
+        if let retryAfter { jittered = max(jittered, retryAfter.seconds + 1) }
+        return now.adding(seconds: max(1, jittered))
     }
 }
 
@@ -225,6 +227,17 @@ enum BacklogRank {
         var out: [[UInt8]: Int] = [:]
         for (rank, item) in ordered.enumerated() { out[item.element.key] = rank }
         return out
+    }
+
+    /// The stories in the order they are announced: oldest first, as a reader of a chat channel
+    /// or a log expects. Feeds list newest first, so stories with the same date keep the reverse
+    /// of document order.
+    static func oldestFirst(_ stories: [Story], now: Timestamp) -> [Story] {
+        stories.enumerated().sorted { a, b in
+            let da = effectiveDate(a.element, now: now)
+            let db = effectiveDate(b.element, now: now)
+            return da != db ? da < db : a.offset > b.offset
+        }.map(\.element)
     }
 
     static func effectiveDate(_ s: Story, now: Timestamp) -> Timestamp {

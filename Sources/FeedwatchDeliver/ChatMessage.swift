@@ -1,4 +1,4 @@
-import FeedwatchModel
+public import FeedwatchModel
 import FeedwatchStore
 import Foundation
 
@@ -9,21 +9,28 @@ import Foundation
 /// every service's markup characters are escaped and mentions are disabled.
 enum ChatMessage {
     /// The URL to POST to and the body, for one outbox item.
-    static func request(_ format: MessageFormat, url: String, item: OutboxItem) -> (url: String, body: [UInt8]) {
-        guard format != .native, let event = Event(item.payload) else { return (url, EventLine.render(item)) }
-        switch format {
+    static func request(_ style: MessageStyle, url: String, item: OutboxItem) -> (url: String, body: [UInt8]) {
+        if case .native = style { return (url, EventLine.render(item)) }
+        guard let event = Event(item.payload) else { return (url, EventLine.render(item)) }
+        switch style {
         case .native: return (url, EventLine.render(item))
         case .slack: return (url, json(["text": slack(event), "unfurl_links": false]))
         case .discord:
             return (url, json(["content": discord(event), "allowed_mentions": ["parse": [String]()]]))
         case .teams: return (url, json(teams(event)))
         case .ntfy: return ntfy(event, url: url)
+        case .telegram(let chatID, let token): return telegram(event, url: url, chatID: chatID, token: token)
+        case .template(let template): return (url, template.render { event.value(of: $0) })
         }
     }
 
     /// The parts of an event a message shows.
     struct Event {
         var type: String
+        var id: String
+        var detectedAt: String
+        var feedURL: String
+        var published: String
         var feed: String
         var title: String
         var link: String?
@@ -33,9 +40,13 @@ enum ChatMessage {
         init?(_ payload: [UInt8]) {
             guard let o = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else { return nil }
             type = o["type"] as? String ?? ""
+            id = o["id"] as? String ?? ""
+            detectedAt = o["detected_at"] as? String ?? ""
             let feed = o["feed"] as? [String: Any]
+            feedURL = feed?["url"] as? String ?? ""
             self.feed = (feed?["title"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? feed?["url"] as? String ?? ""
             let story = o["story"] as? [String: Any]
+            published = story?["published"] as? String ?? ""
             switch type {
             case "story.new":
                 title = story?["title"] as? String ?? ""
@@ -59,6 +70,22 @@ enum ChatMessage {
                     w["name"] as? String ?? "",
                     (w["terms"] as? [[String: Any]] ?? []).compactMap { $0["term"] as? String }
                 )
+            }
+        }
+
+        func value(of field: MessageTemplate.Field) -> String {
+            switch field {
+            case .id: return id
+            case .type: return type
+            case .detected_at: return detectedAt
+            case .feed: return feed
+            case .feed_url: return feedURL
+            case .title: return title
+            case .link: return link ?? ""
+            case .summary: return summary
+            case .published: return published
+            case .watches: return watches.map(\.name).joined(separator: ", ")
+            case .terms: return matchLine
             }
         }
 
@@ -146,4 +173,33 @@ enum ChatMessage {
         if let link = e.link { body["click"] = link }
         return (c.string ?? url, json(body))
     }
+
+    /// Telegram Bot API `sendMessage` with HTML markup (only `&`, `<`, `>` and, in the link, `"`
+    /// need escaping); link previews off, as the other presets do.
+    static func telegram(_ e: Event, url: String, chatID: String, token: String) -> (url: String, body: [UInt8]) {
+        var text = "<b>" + htmlEscape(e.title) + "</b>"
+        if let link = e.link {
+            text =
+                "<b><a href=\"\(htmlEscape(link).replacingOccurrences(of: "\"", with: "&quot;"))\">"
+                + htmlEscape(e.title) + "</a></b>"
+        }
+        text += "\n<i>\(htmlEscape(e.feed))</i>"
+        if !e.watches.isEmpty { text += " · \(htmlEscape(e.matchLine))" }
+        if !e.summary.isEmpty { text += "\n\(htmlEscape(e.shortSummary()))" }
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        return (
+            "\(base)/bot\(token)/sendMessage",
+            json([
+                "chat_id": chatID, "text": text, "parse_mode": "HTML",
+                "link_preview_options": ["is_disabled": true],
+            ])
+        )
+    }
+}
+
+/// How a webhook output turns an event into a request.
+public enum MessageStyle: Sendable {
+    case native, slack, discord, teams, ntfy
+    case telegram(chatID: String, token: String)
+    case template(MessageTemplate)
 }

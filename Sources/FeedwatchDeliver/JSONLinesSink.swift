@@ -1,4 +1,4 @@
-import FeedwatchModel
+public import FeedwatchModel
 public import FeedwatchStore
 import Synchronization
 
@@ -9,6 +9,7 @@ import Synchronization
 public final class JSONLinesSink: OutputSink {
     public let name: String
     public let batchLimit: Int
+    public let retry = RetryPolicy.file
     private let file: Mutex<JSONLinesFile>
     private let syncEachLine: Bool
 

@@ -1,4 +1,4 @@
-import FeedwatchModel
+public import FeedwatchModel
 public import FeedwatchStore
 
 /// How a delivery attempt ended for the events it was given, in order.
@@ -33,6 +33,8 @@ public protocol OutputSink: Sendable {
     var name: String { get }
     /// Most events handed over per call.
     var batchLimit: Int { get }
+    /// How failed deliveries are retried, and for how long.
+    var retry: RetryPolicy { get }
     func deliver(_ items: [OutboxItem]) async -> DeliveryReport
     /// Re-opens files (after logrotate); a no-op for network outputs.
     func reopen() throws

@@ -14,7 +14,6 @@ public final class OutputWorker: Sendable {
     public let sink: any OutputSink
     private let store: SQLiteStore
     private let logger: Logger
-    private let retryFor: Duration
     public let wake = WakeSignal()
     private let state = Mutex(State())
 
@@ -24,12 +23,10 @@ public final class OutputWorker: Sendable {
         var lastError: String?
     }
 
-    /// - Parameter retryFor: how long an event is retried before it is dead-lettered (3 days).
-    public init(sink: any OutputSink, store: SQLiteStore, logger: Logger, retryFor: Duration = .seconds(3 * 86_400)) {
+    public init(sink: any OutputSink, store: SQLiteStore, logger: Logger) {
         self.sink = sink
         self.store = store
         self.logger = logger
-        self.retryFor = retryFor
     }
 
     public var name: String { sink.name }
@@ -103,8 +100,8 @@ public final class OutputWorker: Sendable {
         let now = Timestamp.now()
         let attempts = item.attempts + 1
         var dead = failure.disposition == .dead
-        if now.seconds - item.createdAt.seconds >= retryFor.seconds { dead = true }
-        let wait = failure.retryAfter ?? Backoff.delay(attempt: attempts)
+        if let horizon = sink.retry.horizon, now.seconds - item.createdAt.seconds >= horizon.seconds { dead = true }
+        let wait = failure.retryAfter ?? sink.retry.delay(afterAttempt: attempts)
         let metadata: Logger.Metadata = [
             "output": "\(sink.name)", "event": "\(item.eventID)", "seq": "\(item.seq)", "attempt": "\(attempts)",
             "error": "\(failure.reason)",
@@ -129,8 +126,12 @@ public final class OutputWorker: Sendable {
             }
         }
         do {
+            // The store counts whole seconds and `now` is rounded down: round the wait up, and add
+            // the second `now` may have lost, so a receiver's Retry-After is never cut short.
+            let millis = wait.milliseconds
+            let seconds = millis / 1000 + (millis % 1000 > 0 ? 1 : 0) + (failure.retryAfter == nil ? 0 : 1)
             try store.deferDelivery(
-                output: sink.name, seq: item.seq, nextAttemptAt: now.adding(seconds: max(1, wait.seconds)),
+                output: sink.name, seq: item.seq, nextAttemptAt: now.adding(seconds: max(1, seconds)),
                 error: failure.reason, dead: dead)
         } catch {
             logger.error("cannot record a failed delivery", metadata: ["output": "\(sink.name)", "error": "\(error)"])
@@ -142,16 +143,5 @@ public final class OutputWorker: Sendable {
         guard let next = try? store.nextDue(output: sink.name) else { return .seconds(60) }
         let wait = next.seconds - Timestamp.now().seconds
         return .seconds(max(1, min(60, wait)))
-    }
-}
-
-/// Exponential backoff with jitter: 5 s doubling to at most an hour, each delay drawn from
-/// 75-125 % of its value so that many failing events do not retry in lock step.
-public enum Backoff {
-    public static func delay(attempt: Int, base: Duration = .seconds(5), cap: Duration = .seconds(3600)) -> Duration {
-        let exponent = min(max(attempt - 1, 0), 20)
-        let raw = min(Double(base.seconds) * Double(1 << exponent), Double(cap.seconds))
-        let jittered = raw * Double.random(in: 0.75...1.25)
-        return .milliseconds(Int64(jittered * 1000))
     }
 }

@@ -2,59 +2,89 @@ public import FeedwatchHTTP
 public import FeedwatchModel
 public import FeedwatchStore
 
-/// The `webhook` output: one signed HTTP POST per event, in order.
+/// The `webhook` output: signed HTTP POSTs, one per event (or per `batch` events), in order.
 ///
-/// Only a 2xx answer acknowledges an event. 410 Gone disables the output. 429 and 503 are
-/// retried after their `Retry-After`. Other 4xx answers say the receiver rejects this event:
-/// after 5 such answers it is dead-lettered so it does not hold up the events behind it.
-/// Everything else (5xx, timeouts, refused connections, redirects) is retried with backoff.
+/// Only a 2xx answer acknowledges. 410 Gone disables the output. 429 and 503 are retried after
+/// their `Retry-After`. Other 4xx answers say the receiver rejects this event: after 5 such
+/// answers it is dead-lettered so it does not hold up the events behind it. Everything else
+/// (5xx, timeouts, refused connections, redirects) is retried with backoff.
 public final class WebhookSink: OutputSink {
     public let name: String
-    public let batchLimit = 20
+    public let batchLimit: Int
+    public let retry: RetryPolicy
     private let url: String
+    private let style: MessageStyle
     private let signer: WebhookSigner?
     private let timeout: Duration
-    private let format: MessageFormat
+    private let batch: Int
     private let client: HTTPClient
 
+    /// - Parameter batch: events per POST; above 1 the body is a JSON array of native events.
     public init(
-        name: String, url: String, signer: WebhookSigner?, timeout: Duration, format: MessageFormat = .native,
-        client: HTTPClient
+        name: String, url: String, style: MessageStyle = .native, signer: WebhookSigner?, timeout: Duration,
+        batch: Int = 1, retry: RetryPolicy = .webhook, client: HTTPClient
     ) {
         self.name = name
         self.url = url
+        self.style = style
         self.signer = signer
         self.timeout = timeout
-        self.format = format
+        self.batch = max(1, batch)
+        self.retry = retry
         self.client = client
+        batchLimit = self.batch * 20
     }
 
     public func deliver(_ items: [OutboxItem]) async -> DeliveryReport {
         var report = DeliveryReport()
-        for item in items {
-            let (target, body) = ChatMessage.request(format, url: url, item: item)
+        var rest = items[...]
+        while !rest.isEmpty {
+            let group = rest.prefix(batch)
+            rest = rest.dropFirst(group.count)
+            let (target, body, id) = request(group)
             let timestamp = Timestamp.now().seconds
             var headers: [(name: String, value: String)] = [
                 ("Content-Type", "application/json"),
-                ("webhook-id", item.eventID),
+                ("webhook-id", id),
                 ("webhook-timestamp", String(timestamp)),
             ]
             if let signer {
-                headers.append(
-                    ("webhook-signature", signer.signature(id: item.eventID, timestamp: timestamp, body: body)))
+                headers.append(("webhook-signature", signer.signature(id: id, timestamp: timestamp, body: body)))
             }
             let response = await client.perform(
                 HTTPRequest(
                     url: target, method: .post(body: body), headers: headers, timeout: timeout,
                     connectTimeout: min(timeout, .seconds(10)), maxBodyBytes: 1 << 20, followRedirects: false))
             if response.error == nil, (200..<300).contains(response.status) {
-                report.accepted.append(item.seq)
+                report.accepted.append(contentsOf: group.map(\.seq))
                 continue
             }
-            report.failure = failure(item, response)
+            // The group's first event stands for it: the whole group is retried together.
+            if let first = group.first { report.failure = failure(first, response) }
             break
         }
         return report
+    }
+
+    /// The URL, body and `webhook-id` for a group of events. Unbatched: the event's own id and
+    /// body (in the output's style). Batched: always a JSON array (of one event too, so consumers
+    /// parse one shape), under an id derived from the events', so a retry of the same group
+    /// carries the same id; consumers de-duplicate on each event's `id`.
+    private func request(_ group: ArraySlice<OutboxItem>) -> (url: String, body: [UInt8], id: String) {
+        guard batch > 1, let first = group.first else {
+            guard let item = group.first else { return (url, [], "") }
+            let (target, body) = ChatMessage.request(style, url: url, item: item)
+            return (target, body, item.eventID)
+        }
+        var body: [UInt8] = [UInt8(ascii: "[")]
+        for (i, item) in group.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: EventLine.render(item))
+        }
+        body.append(UInt8(ascii: "]"))
+        let ids = group.map(\.eventID).joined(separator: ",")
+        let digest = Digest.hex(Digest.sha256(ids)).prefix(32)
+        return (url, body, "batch_\(first.seq)_\(digest)")
     }
 
     private func failure(_ item: OutboxItem, _ r: HTTPResponse) -> DeliveryReport.Failure {

@@ -334,7 +334,3 @@ final class HTTPEngine: @unchecked Sendable {
         return fd < 0 ? CCurl_socket_bad : fd
     }
 }
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}

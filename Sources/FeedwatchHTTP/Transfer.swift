@@ -59,8 +59,11 @@ final class Transfer: @unchecked Sendable {
     // MARK: - Callbacks (engine thread)
 
     func onHeaderLine(_ line: UnsafeBufferPointer<UInt8>) {
-        var text = String(decoding: line, as: UTF8.self)
-        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        // Strip the line ending as bytes: in a Swift String "\r\n" is one Character, equal to
+        // neither "\r" nor "\n", and would stay glued to every header value.
+        var end = line.count
+        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
         if text.hasPrefix("HTTP/") {
             // A new response begins: the previous one was a redirect (or 100 Continue).
             if (300..<400).contains(currentStatus), let location = currentHeaders["location"] {

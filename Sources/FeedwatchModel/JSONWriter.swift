@@ -109,6 +109,13 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// `s` escaped for use inside a JSON string, without the quotes (for templates).
+    public static func escaped(_ s: String) -> [UInt8] {
+        var w = JSONWriter(capacity: s.utf8.count + 8)
+        w.appendQuoted(s)
+        return Array(w.bytes.dropFirst().dropLast())
+    }
+
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }

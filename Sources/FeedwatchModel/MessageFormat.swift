@@ -10,4 +10,9 @@ public enum MessageFormat: String, Sendable, CaseIterable {
     case teams
     /// ntfy: a JSON publish (`{"topic", "title", "message", "click"}`) to the server the topic URL names.
     case ntfy
+    /// Telegram Bot API `sendMessage` (HTML), to the `chat_id` the output names; the bot token is
+    /// the output's secret.
+    case telegram
+    /// The output's own `template`: a JSON body with `{{field}}` placeholders.
+    case template
 }

@@ -34,10 +34,12 @@ struct CheckCommand: ParsableCommand {
             switch o.kind {
             case .jsonl(let path, let fsync):
                 out += "  output \(o.name): jsonl \(path == "-" ? "standard output" : path) (fsync \(fsync.rawValue))\n"
-            case .webhook(let url, let secret, _, let format):
-                var line = "  output \(o.name): webhook \(url) (\(format.rawValue))"
-                if let secret {
-                    line += ", signed with the secret in \(secret)"
+            case .webhook(let w):
+                var line = "  output \(o.name): webhook \(w.url) (\(w.format.rawValue)"
+                if w.batch > 1 { line += ", \(w.batch) events per POST" }
+                line += ", retried \(w.retry.horizon.map { "for " + DurationText.format($0) } ?? "for ever"))"
+                if let secret = w.secret {
+                    line += w.format == .telegram ? ", bot token in \(secret)" : ", signed with the secret in \(secret)"
                     if case .environment(let name) = secret, env[name] == nil {
                         line += " (not set in this environment)"
                     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeedwatchConfig
 import FeedwatchDaemon
 import FeedwatchStore
 import Logging
@@ -18,6 +19,8 @@ struct OnceCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = try options.logger(for: config)
+        let lock = try InstanceLock.take(config.storePath, logger: logger)
+        defer { withExtendedLifetime(lock) {} }
         let daemon: Daemon
         do {
             daemon = try Daemon(config: config, logger: logger, userAgent: FeedwatchVersion.userAgent)

@@ -22,6 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = try options.logger(for: config)
+        let lock = Mutex(try InstanceLock.take(config.storePath, logger: logger))
         var daemon: Daemon
         do {
             daemon = try Daemon(config: config, logger: logger, userAgent: FeedwatchVersion.userAgent)
@@ -37,6 +38,15 @@ struct RunCommand: AsyncParsableCommand {
             do throws(ConfigError) {
                 let next = try ConfigLoader.load(path: path)
                 feedCount.value.withLock { $0 = next.feeds.count }
+                // A different store needs its own lock before anything touches it.
+                if InstanceLock.path(forStore: next.storePath) != lock.withLock({ $0.path }) {
+                    do {
+                        let taken = try InstanceLock(store: next.storePath)
+                        lock.withLock { $0 = taken }
+                    } catch {
+                        return .failure(.store("\(error)"))
+                    }
+                }
                 if next.metricsListen != metrics?.address {
                     logger.warning("[metrics] listen changes take effect at the next start, not on reload")
                 }

@@ -1,5 +1,6 @@
 import FlyingFox
 import Foundation
+import Glibc
 import TestSupport
 import Testing
 
@@ -42,6 +43,40 @@ struct FeedHealthTests {
         let again = try await BinaryRun.run(["once", "--config", path])
         #expect(again.status == 0)
         #expect(try types().count == 3)
+        // Each of the three event types matches the documented schema.
+        let schema = try EventSchema.validate(dir.path("log/events.jsonl"))
+        #expect(schema.status == 0, "\(schema.output)")
+    }
+
+    @Test("429 with Retry-After: the next poll is no sooner than the publisher asked, also across restarts")
+    func retryAfter() async throws {
+        let dir = try TemporaryDirectory()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.route("GET /feed.xml") { _ in
+            HTTPResponse(statusCode: .tooManyRequests, headers: HTTPHeaders([HTTPHeader("Retry-After"): "7200"]))
+        }
+        let path = dir.path("feedwatch.toml")
+        try SystemdTests.config(dir: dir, feeds: [server.url("/feed.xml")])
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let before = Date()
+        let run = try await BinaryRun.run(["once", "--config", path])
+        #expect(run.status == 1)
+        let status = try await BinaryRun.run(["status", "--config", path, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let feed = try #require((report["feeds"] as? [[String: Any]])?.first)
+        let nextText = try #require(feed["next_poll"] as? String)
+        let next = try #require(ISO8601DateFormatter().date(from: nextText))
+        // One failure alone would back off a minute; the publisher asked for two hours.
+        #expect(next.timeIntervalSince(before) >= 7200, "next poll \(nextText)")
+
+        // The daemon, restarted, does not ask before then.
+        let daemon = try BinaryRun.start(["run", "--config", path])
+        try await Task.sleep(for: .seconds(2))
+        daemon.signal(SIGTERM)
+        let stopped = try await daemon.wait(timeout: 20)
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(server.requests.count == 1)
     }
 
     @Test("410 Gone says what happened and what to do, and puts the next poll a month out")

@@ -11,40 +11,6 @@ import Testing
 /// and the server's canary (requests a client must never make) stays empty.
 @Suite("hostile HTTP server")
 struct HostileServerTests {
-    /// Starts hostile_server.py on a free loopback port; stopped when the value is released.
-    final class HostileServer: @unchecked Sendable {
-        let process = Process()
-        let port: Int
-        let dir: TemporaryDirectory
-
-        init() async throws {
-            dir = try TemporaryDirectory()
-            let out = dir.path("stdout")
-            _ = FileManager.default.createFile(atPath: out, contents: nil)
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "python3", try Paths.shared("hostile/hostile_server.py").path, "feeds", "--port", "0", "--lifetime",
-                "300",
-            ]
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var port: Int? = nil
-            for _ in 0..<200 where port == nil {
-                try await Task.sleep(for: .milliseconds(50))
-                let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-                port = text.split(separator: "\n").first.flatMap { line in
-                    line.hasPrefix("PORT ") ? Int(line.dropFirst(5)) : nil
-                }
-            }
-            self.port = try #require(port, "hostile_server.py did not report its port")
-        }
-
-        func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
-
-        deinit { process.terminate() }
-    }
-
     /// Endpoint and what the feed line must say: a feed (nil) or an error containing the text (as
     /// it appears in the JSON line, quotes escaped).
     static let cases: [(String, String?)] = [
@@ -74,7 +40,7 @@ struct HostileServerTests {
 
     @Test("each endpoint ends in a feed or a bounded, clearly worded error; the canary is never hit")
     func endpoints() async throws {
-        let server = try await HostileServer()
+        let server = try await HostileServer(mode: ["feeds"])
         let results = try await withThrowingTaskGroup(of: (String, BinaryRun).self) { group in
             for (path, _) in Self.cases {
                 group.addTask {

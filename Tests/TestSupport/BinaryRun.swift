@@ -16,9 +16,18 @@ public struct BinaryRun: Sendable {
         return try await p.wait(timeout: timeout)
     }
 
-    public static func start(_ args: [String], environment: [String: String] = [:], directory: URL? = nil) throws
-        -> Running
-    {
+    /// Runs another program (`jq`, say) to completion, the same way.
+    public static func tool(_ executable: String, _ args: [String]) throws -> BinaryRun {
+        let p = try start(args, executable: URL(fileURLWithPath: executable))
+        p.process.waitUntilExit()
+        return BinaryRun(
+            status: p.process.terminationStatus, stdout: (try? String(contentsOf: p.out, encoding: .utf8)) ?? "",
+            stderr: p.stderrSoFar)
+    }
+
+    public static func start(
+        _ args: [String], environment: [String: String] = [:], directory: URL? = nil, executable: URL? = nil
+    ) throws -> Running {
         let dir = try TemporaryDirectory()
         let out = dir.url.appendingPathComponent("stdout")
         let err = dir.url.appendingPathComponent("stderr")
@@ -31,7 +40,8 @@ public struct BinaryRun: Sendable {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments =
             [
-                "-c", "exec \"$0\" \"$@\" </dev/null >\"$FW_TEST_OUT\" 2>\"$FW_TEST_ERR\"", try Paths.binary.path,
+                "-c", "exec \"$0\" \"$@\" </dev/null >\"$FW_TEST_OUT\" 2>\"$FW_TEST_ERR\"",
+                try executable?.path ?? Paths.binary.path,
             ] + args
         var env = [
             "PATH": "/usr/bin:/bin", "HOME": dir.url.path, "LANG": "C.UTF-8", "FW_TEST_OUT": out.path,

@@ -21,9 +21,11 @@ public final class LoopbackServer: Sendable {
     public let port: UInt16
 
     /// Starts a server; add routes with `route` before sending requests to them.
-    public init() async throws {
+    /// - Parameter port: 0 for one the kernel picks; a given one to come back on a port a test
+    ///   had closed (a receiver that was down).
+    public init(port: UInt16 = 0) async throws {
         // FlyingFox's request log would bury the test report; failures show in assertions.
-        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 5, logger: .disabled)
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 5, logger: .disabled)
         let s = server
         task.withLock { $0 = Task { try await s.run() } }
         try await server.waitUntilListening(timeout: 10)

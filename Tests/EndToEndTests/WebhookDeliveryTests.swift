@@ -1,0 +1,254 @@
+import FlyingFox
+import Foundation
+import Glibc
+import Synchronization
+import TestSupport
+import Testing
+
+/// Webhook delivery as receivers see it: signatures checked by two independent verifiers,
+/// batching, and an outage (refused, then 500s, then 429 with Retry-After) that loses nothing.
+@Suite("webhook delivery")
+struct WebhookDeliveryTests {
+    static func secret() -> String {
+        "whsec_" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    }
+
+    static func config(dir: TemporaryDirectory, feed: String, outputs: String, interval: String = "15m") -> String {
+        """
+        interval = "\(interval)"
+        state_dir = "\(dir.path("state"))"
+        log_dir = "\(dir.path("log"))"
+        [fetch]
+        allow_addresses = ["127.0.0.1/32"]
+        min_interval = "1s"
+        [[feed]]
+        url = "\(feed)"
+        [[watch]]
+        name = "iraq"
+        match = 'Iraq* OR Baghdad'
+        backlog = "1d"
+
+        """ + outputs
+    }
+
+    /// The stories as RSS items, newest last in the list and first in the feed.
+    static func feed(_ guids: [String]) -> Data {
+        SystemdTests.feed(guids.reversed().map { ($0, "Iraq story \($0)") })
+    }
+
+    @Test(
+        "every delivery verifies with hostile_server.py and with the standardwebhooks package, for each of two secrets")
+    func signatures() async throws {
+        let dir = try TemporaryDirectory()
+        let (old, new) = (Self.secret(), Self.secret())
+        let hostile = try await HostileServer(mode: ["webhook", "--secret", old])
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.serve("/feed.xml", Self.feed((1...5).map { "s\($0)" }))
+        await server.route("POST /hook") { _ in HTTPResponse(statusCode: .ok) }
+        let config = dir.path("feedwatch.toml")
+        try Self.config(
+            dir: dir, feed: server.url("/feed.xml"),
+            outputs: """
+                [[output]]
+                name = "hostile"
+                type = "webhook"
+                url = "\(hostile.url("/hook"))"
+                secret_env = "HOOK_SECRETS"
+                [[output]]
+                name = "recorder"
+                type = "webhook"
+                url = "\(server.url("/hook"))"
+                secret_env = "HOOK_SECRETS"
+                """
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        // Rotation: the new secret first, the old one still signing.
+        let run = try await BinaryRun.run(["once", "--config", config], environment: ["HOOK_SECRETS": "\(new) \(old)"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stderr.contains(old) && !run.stderr.contains(new), "a secret appeared in the log")
+
+        let stats = try await hostile.stats()
+        #expect(stats["posts"] as? Int == 5)
+        #expect(stats["accepted_unique"] as? Int == 5)
+        #expect(stats["rejected_sig"] as? Int == 0)
+
+        let deliveries = server.requests.filter { $0.method == "POST" }
+        #expect(deliveries.count == 5)
+        let recorded = deliveries.map { r -> [String: Any] in
+            ["headers": r.headers, "body": r.body.base64EncodedString()]
+        }
+        let file = dir.path("deliveries.json")
+        try JSONSerialization.data(withJSONObject: recorded).write(to: URL(fileURLWithPath: file))
+        let verify = try PythonScript.run(
+            venv: true,
+            """
+            import base64, json, sys
+            from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+            deliveries = json.load(open(sys.argv[1]))
+            for secret in sys.argv[2:]:
+                hook = Webhook(secret)
+                for d in deliveries:
+                    body = base64.b64decode(d["body"])
+                    hook.verify(body, d["headers"])
+                    try:
+                        hook.verify(body + b" ", d["headers"])
+                        sys.exit("a tampered body was accepted")
+                    except WebhookVerificationError:
+                        pass
+            print("verified", len(deliveries), "deliveries with", len(sys.argv) - 2, "secrets")
+            """, arguments: [file, old, new])
+        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.output.contains("verified 5 deliveries with 2 secrets"), "\(verify.output)")
+    }
+
+    @Test("batch = 3: seven events arrive as arrays of 3, 3 and 1, in order, signed")
+    func batches() async throws {
+        let dir = try TemporaryDirectory()
+        let secret = Self.secret()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.serve("/feed.xml", Self.feed((1...7).map { "b\($0)" }))
+        await server.route("POST /hook") { _ in HTTPResponse(statusCode: .noContent) }
+        let config = dir.path("feedwatch.toml")
+        try Self.config(
+            dir: dir, feed: server.url("/feed.xml"),
+            outputs: """
+                [[output]]
+                name = "pipeline"
+                type = "webhook"
+                url = "\(server.url("/hook"))"
+                secret_env = "HOOK_SECRET"
+                batch = 3
+                """
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try await BinaryRun.run(["once", "--config", config], environment: ["HOOK_SECRET": secret])
+        #expect(run.status == 0, "\(run.stderr)")
+        let posts = server.requests.filter { $0.method == "POST" }
+        let arrays = try posts.map { try #require(try JSONSerialization.jsonObject(with: $0.body) as? [[String: Any]]) }
+        #expect(arrays.map(\.count) == [3, 3, 1])
+        let events = arrays.flatMap { $0 }
+        #expect(events.compactMap { $0["seq"] as? Int } == Array(1...7))
+        #expect(Set(events.compactMap { $0["id"] as? String }).count == 7)
+        #expect(posts.allSatisfy { $0.headers["webhook-id"]?.hasPrefix("batch_") == true })
+        #expect(posts.allSatisfy { $0.headers["webhook-signature"]?.hasPrefix("v1,") == true })
+    }
+
+    @Test("receiver refused, then 500s, then 429 with Retry-After: everything arrives after recovery, in order")
+    func outage() async throws {
+        let dir = try TemporaryDirectory()
+        let feedServer = try await LoopbackServer()
+        defer { Task { await feedServer.stop() } }
+        let published = Mutex<[String]>([])
+        await feedServer.route("GET /feed.xml") { _ in
+            HTTPResponse(statusCode: .ok, body: Self.feed(published.withLock { $0 }))
+        }
+        // A port that refuses connections until the receiver comes up on it.
+        let probe = try await LoopbackServer()
+        let port = probe.port
+        await probe.stop()
+
+        let config = dir.path("feedwatch.toml")
+        try Self.config(
+            dir: dir, feed: feedServer.url("/feed.xml"),
+            outputs: """
+                [[output]]
+                name = "events"
+                type = "jsonl"
+                path = "events.jsonl"
+                [[output]]
+                name = "hook"
+                type = "webhook"
+                url = "http://127.0.0.1:\(port)/hook"
+                retry_min = "1s"
+                retry_max = "2s"
+                """, interval: "1s"
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try BinaryRun.start(["run", "--config", config])
+        var next = 0
+        func publish(for seconds: Double) async throws {
+            let end = Date().addingTimeInterval(seconds)
+            while Date() < end {
+                next += 1
+                let guid = "o\(next)"
+                published.withLock { $0.append(guid) }
+                try await Task.sleep(for: .milliseconds(400))
+            }
+        }
+        try await publish(for: 3)
+        // The file output is not held up by the webhook being down.
+        do {
+            try await SystemdTests.waitUntil("the JSON-lines output to have stories while the webhook is down") {
+                try OnceTests.lines(dir.path("log/events.jsonl")).count >= 3
+            }
+        } catch {
+            daemon.signal(SIGKILL)
+            throw TestSupportError("\(error); the daemon said:\n\(daemon.stderrSoFar)")
+        }
+
+        // The receiver comes up answering 500, then 429 with Retry-After: 3 twice, then 200.
+        struct Answer {
+            let at: Date
+            let status: Int
+            let body: Data
+        }
+        let answers = Mutex<[Answer]>([])
+        let limiting = Mutex(false)
+        let receiver = try await LoopbackServer(port: port)
+        defer { Task { await receiver.stop() } }
+        await receiver.route("POST /hook") { request in
+            let body = (try? await request.bodyData) ?? Data()
+            return answers.withLock { log -> HTTPResponse in
+                let limited = log.filter { $0.status == 429 }.count
+                let status = !limiting.withLock({ $0 }) ? 500 : limited < 2 ? 429 : 200
+                log.append(Answer(at: Date(), status: status, body: body))
+                switch status {
+                case 500: return HTTPResponse(statusCode: .internalServerError)
+                case 429:
+                    return HTTPResponse(
+                        statusCode: .tooManyRequests, headers: HTTPHeaders([HTTPHeader("Retry-After"): "3"]))
+                default: return HTTPResponse(statusCode: .ok)
+                }
+            }
+        }
+        try await publish(for: 3)
+        try await SystemdTests.waitUntil("two 500s answered") {
+            answers.withLock { $0.filter { $0.status == 500 }.count >= 2 }
+        }
+        limiting.withLock { $0 = true }
+        try await publish(for: 2)
+        let all = published.withLock { $0 }
+        try await SystemdTests.waitUntil(timeout: 40, "every story delivered") {
+            let delivered = answers.withLock { $0.filter { $0.status == 200 }.compactMap { Self.guid($0.body) } }
+            return Set(delivered).isSuperset(of: all)
+        }
+        daemon.signal(SIGTERM)
+        let result = try await daemon.wait(timeout: 20)
+        #expect(result.status == 0, "\(result.stderr)")
+
+        let log = answers.withLock { $0 }
+        // Retry-After: 3 was honoured: the attempt after each 429 came no sooner than 3 s later.
+        let limited = log.indices.filter { log[$0].status == 429 }
+        #expect(limited.count == 2)
+        for i in limited {
+            let next = try #require(log.indices.contains(i + 1) ? log[i + 1] : nil)
+            #expect(next.at.timeIntervalSince(log[i].at) >= 3.0)
+        }
+        // Delivered in order of detection: accepted in seq order, each event once (the receiver
+        // acknowledged each), and the same stories as the JSON-lines output.
+        let accepted = log.filter { $0.status == 200 }
+        let seqs = accepted.compactMap {
+            (try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any])?["seq"] as? Int
+        }
+        #expect(seqs == Array(1...all.count))
+        let fileOrder = try OnceTests.lines(dir.path("log/events.jsonl")).compactMap {
+            ($0["story"] as? [String: Any])?["id"] as? String
+        }
+        #expect(fileOrder.count == all.count && Set(fileOrder) == Set(all))
+        #expect(accepted.compactMap { Self.guid($0.body) } == fileOrder)
+    }
+
+    static func guid(_ body: Data) -> String? {
+        guard let o = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
+        return (o["story"] as? [String: Any])?["id"] as? String
+    }
+}
