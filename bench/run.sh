@@ -37,3 +37,4 @@ python3 bench/poll_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/rel
   --nginx-conf "$SHARED/bench/nginx/nginx.conf.in" --work "$WORK/poll"
 python3 bench/match_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/release/feedwatch" \
   --config config/feedwatch.toml --vocabulary "$SHARED/corpus/dev" --work "$WORK" --runs "$RUNS"
+python3 bench/deliver_bench.py --feedwatch "$PWD/.build/release/feedwatch" --work "$WORK/deliver" --runs "$RUNS"
