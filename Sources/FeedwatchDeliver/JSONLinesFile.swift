@@ -17,7 +17,12 @@ public final class JSONLinesFile {
     /// Bytes removed from the end of the file when it was opened (a torn line), for the log.
     public private(set) var repairedBytes = 0
 
+    /// A write past a file-size limit (`ulimit -f`, `LimitFSIZE=`) raises SIGXFSZ, which kills the
+    /// process by default; ignored, the write fails with EFBIG and is handled like a full disk.
+    private static let ignoreFileSizeSignal: Void = { signal(SIGXFSZ, SIG_IGN) }()
+
     public init(path: String, fsync: Bool) throws {
+        JSONLinesFile.ignoreFileSizeSignal
         self.path = path
         self.fsync = fsync
         try open()

@@ -10,6 +10,7 @@ public final class JSONLinesSink: OutputSink {
     public let name: String
     public let batchLimit: Int
     public let retry = RetryPolicy.file
+    public var groupSize: Int { batchLimit }
     private let file: Mutex<JSONLinesFile>
     private let syncEachLine: Bool
 

@@ -31,10 +31,13 @@ public struct DeliveryReport: Sendable {
 /// An output: something events are delivered to.
 public protocol OutputSink: Sendable {
     var name: String { get }
-    /// Most events handed over per call.
+    /// Most events read from the outbox at once.
     var batchLimit: Int { get }
+    /// Most events handed to one `deliver` call: one request or one write, acknowledged together.
+    var groupSize: Int { get }
     /// How failed deliveries are retried, and for how long.
     var retry: RetryPolicy { get }
+    /// Delivers up to `groupSize` events in one attempt.
     func deliver(_ items: [OutboxItem]) async -> DeliveryReport
     /// Re-opens files (after logrotate); a no-op for network outputs.
     func reopen() throws

@@ -63,36 +63,48 @@ public final class OutputWorker: Sendable {
             return nil
         }
         guard !items.isEmpty else { return nil }
-        let report = await sink.deliver(items)
+        // One request (or one write) per group, each acknowledged as soon as it is accepted: a
+        // crash repeats at most the group that was in flight.
+        var delivered = 0
+        var rest = items[...]
+        while !rest.isEmpty {
+            let group = Array(rest.prefix(max(1, sink.groupSize)))
+            rest = rest.dropFirst(group.count)
+            let report = await sink.deliver(group)
+            acknowledge(report.accepted, of: group)
+            delivered += report.accepted.count
+            if let failure = report.failure, let item = group.first(where: { $0.seq == failure.seq }) {
+                record(failure, item)
+                return nil
+            }
+        }
+        return delivered
+    }
+
+    private func acknowledge(_ seqs: [Int64], of items: [OutboxItem]) {
+        guard !seqs.isEmpty else { return }
         do {
-            try store.acknowledge(output: sink.name, seqs: report.accepted, at: Timestamp.now())
+            try store.acknowledge(output: sink.name, seqs: seqs, at: Timestamp.now())
         } catch {
             // The events were delivered but stay in the outbox: they will be sent again, with the
             // same ids, which is what at-least-once allows.
             logger.error("cannot record deliveries", metadata: ["output": "\(sink.name)", "error": "\(error)"])
         }
-        if !report.accepted.isEmpty {
-            let labels = Metrics.labels(["output": sink.name])
-            let accepted = Set(report.accepted)
-            let now = Timestamp.now()
-            Metrics.shared.increment("feedwatch_deliveries_total", labels: labels, by: UInt64(accepted.count))
-            for item in items where accepted.contains(item.seq) {
-                Metrics.shared.observe(
-                    "feedwatch_delivery_latency_seconds", labels: labels,
-                    seconds: Double(max(0, now.seconds - item.createdAt.seconds)))
-            }
-            logger.debug("delivered", metadata: ["output": "\(sink.name)", "events": "\(report.accepted.count)"])
-            let recovered = state.withLock { s -> Bool in
-                defer { s.lastError = nil }
-                return s.lastError != nil
-            }
-            if recovered { logger.notice("output recovered", metadata: ["output": "\(sink.name)"]) }
+        let labels = Metrics.labels(["output": sink.name])
+        let accepted = Set(seqs)
+        let now = Timestamp.now()
+        Metrics.shared.increment("feedwatch_deliveries_total", labels: labels, by: UInt64(accepted.count))
+        for item in items where accepted.contains(item.seq) {
+            Metrics.shared.observe(
+                "feedwatch_delivery_latency_seconds", labels: labels,
+                seconds: Double(max(0, now.seconds - item.createdAt.seconds)))
         }
-        if let failure = report.failure, let item = items.first(where: { $0.seq == failure.seq }) {
-            record(failure, item)
-            return nil
+        logger.debug("delivered", metadata: ["output": "\(sink.name)", "events": "\(seqs.count)"])
+        let recovered = state.withLock { s -> Bool in
+            defer { s.lastError = nil }
+            return s.lastError != nil
         }
-        return report.accepted.count
+        if recovered { logger.notice("output recovered", metadata: ["output": "\(sink.name)"]) }
     }
 
     private func record(_ failure: DeliveryReport.Failure, _ item: OutboxItem) {

@@ -11,6 +11,8 @@ public import FeedwatchStore
 public final class WebhookSink: OutputSink {
     public let name: String
     public let batchLimit: Int
+    /// One POST.
+    public let groupSize: Int
     public let retry: RetryPolicy
     private let url: String
     private let style: MessageStyle
@@ -33,35 +35,32 @@ public final class WebhookSink: OutputSink {
         self.retry = retry
         self.client = client
         batchLimit = self.batch * 20
+        groupSize = self.batch
     }
 
+    /// One POST of `items` (one event, or up to `batch` as an array); all are accepted or none.
     public func deliver(_ items: [OutboxItem]) async -> DeliveryReport {
         var report = DeliveryReport()
-        var rest = items[...]
-        while !rest.isEmpty {
-            let group = rest.prefix(batch)
-            rest = rest.dropFirst(group.count)
-            let (target, body, id) = request(group)
-            let timestamp = Timestamp.now().seconds
-            var headers: [(name: String, value: String)] = [
-                ("Content-Type", "application/json"),
-                ("webhook-id", id),
-                ("webhook-timestamp", String(timestamp)),
-            ]
-            if let signer {
-                headers.append(("webhook-signature", signer.signature(id: id, timestamp: timestamp, body: body)))
-            }
-            let response = await client.perform(
-                HTTPRequest(
-                    url: target, method: .post(body: body), headers: headers, timeout: timeout,
-                    connectTimeout: min(timeout, .seconds(10)), maxBodyBytes: 1 << 20, followRedirects: false))
-            if response.error == nil, (200..<300).contains(response.status) {
-                report.accepted.append(contentsOf: group.map(\.seq))
-                continue
-            }
+        guard let first = items.first else { return report }
+        let (target, body, id) = request(items[...])
+        let timestamp = Timestamp.now().seconds
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"),
+            ("webhook-id", id),
+            ("webhook-timestamp", String(timestamp)),
+        ]
+        if let signer {
+            headers.append(("webhook-signature", signer.signature(id: id, timestamp: timestamp, body: body)))
+        }
+        let response = await client.perform(
+            HTTPRequest(
+                url: target, method: .post(body: body), headers: headers, timeout: timeout,
+                connectTimeout: min(timeout, .seconds(10)), maxBodyBytes: 1 << 20, followRedirects: false))
+        if response.error == nil, (200..<300).contains(response.status) {
+            report.accepted = items.map(\.seq)
+        } else {
             // The group's first event stands for it: the whole group is retried together.
-            if let first = group.first { report.failure = failure(first, response) }
-            break
+            report.failure = failure(first, response)
         }
         return report
     }

@@ -101,6 +101,29 @@ struct WebhookDeliveryTests {
         #expect(verify.output.contains("verified 5 deliveries with 2 secrets"), "\(verify.output)")
     }
 
+    @Test("a webhook URL in a private range is refused by the address policy, and the event kept")
+    func addressPolicy() async throws {
+        let dir = try TemporaryDirectory()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.serve("/feed.xml", Self.feed(["p1"]))
+        let config = dir.path("feedwatch.toml")
+        // Only 127.0.0.1 is allowed (for the feed); the webhook names another loopback address.
+        try Self.config(
+            dir: dir, feed: server.url("/feed.xml"),
+            outputs: """
+                [[output]]
+                name = "internal"
+                type = "webhook"
+                url = "http://127.0.0.2:\(server.port)/hook"
+                """
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try await BinaryRun.run(["once", "--config", config])
+        #expect(run.status == 75, "\(run.stderr)")
+        #expect(run.stderr.contains("refused to connect to 127.0.0.2: not a public address"), "\(run.stderr)")
+        #expect(!server.requests.contains { $0.method == "POST" })
+    }
+
     @Test("batch = 3: seven events arrive as arrays of 3, 3 and 1, in order, signed")
     func batches() async throws {
         let dir = try TemporaryDirectory()
