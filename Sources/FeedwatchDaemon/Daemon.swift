@@ -71,8 +71,12 @@ public final class Daemon: Sendable {
             settings: HTTPSettings(
                 userAgent: userAgent, concurrency: config.fetch.concurrency, perHost: config.fetch.perHost,
                 allowAddresses: allow))
+        // Each webhook output has one POST in flight at a time; a slot per output (also per host:
+        // several chat webhooks share one) means a hanging receiver never holds up another output.
+        let webhooks = max(1, config.outputs.filter { if case .webhook = $0.kind { true } else { false } }.count)
         outputClient = HTTPClient(
-            settings: HTTPSettings(userAgent: userAgent, concurrency: 8, perHost: 2, allowAddresses: allow))
+            settings: HTTPSettings(
+                userAgent: userAgent, concurrency: webhooks, perHost: webhooks, allowAddresses: allow))
         let fetcher = FeedFetcher(
             client: feedClient, timeout: config.fetch.timeout, connectTimeout: config.fetch.connectTimeout,
             maxBodyBytes: config.fetch.maxBodyBytes)

@@ -67,7 +67,7 @@ public final class OutputWorker: Sendable {
         // crash repeats at most the group that was in flight.
         var delivered = 0
         var rest = items[...]
-        while !rest.isEmpty {
+        while !rest.isEmpty, !state.withLock({ $0.stopping }) {
             let group = Array(rest.prefix(max(1, sink.groupSize)))
             rest = rest.dropFirst(group.count)
             let report = await sink.deliver(group)

@@ -124,6 +124,112 @@ struct WebhookDeliveryTests {
         #expect(!server.requests.contains { $0.method == "POST" })
     }
 
+    @Test("410 Gone disables the output with a clear log line; the file output is not held up")
+    func gone() async throws {
+        let dir = try TemporaryDirectory()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.serve("/feed.xml", Self.feed(["g1", "g2"]))
+        await server.route("POST /hook") { _ in HTTPResponse(statusCode: .gone) }
+        let config = dir.path("feedwatch.toml")
+        try Self.config(
+            dir: dir, feed: server.url("/feed.xml"),
+            outputs: """
+                [[output]]
+                name = "events"
+                type = "jsonl"
+                path = "events.jsonl"
+                [[output]]
+                name = "hook"
+                type = "webhook"
+                url = "\(server.url("/hook"))"
+                """
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try await BinaryRun.run(["once", "--config", config])
+        #expect(run.status == 75, "\(run.stderr)")
+        #expect(run.stderr.contains("output disabled: the receiver says it is gone"), "\(run.stderr)")
+        // One POST, then nothing more to a receiver that said it is gone.
+        #expect(server.requests.filter { $0.method == "POST" }.count == 1)
+        #expect(try OnceTests.lines(dir.path("log/events.jsonl")).count == 2)
+        let listed = try await BinaryRun.run(["outbox", "list", "--config", config])
+        #expect(listed.stdout.split(separator: "\n").count == 2, "\(listed.stdout)")
+    }
+
+    @Test("an event still failing after retry_for is dead-lettered, listed as dead, and retried on request")
+    func deadLetter() async throws {
+        let dir = try TemporaryDirectory()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.serve("/feed.xml", Self.feed(["d1"]))
+        let up = Mutex(false)
+        await server.route("POST /hook") { _ in
+            HTTPResponse(statusCode: up.withLock { $0 } ? .ok : .internalServerError)
+        }
+        let config = dir.path("feedwatch.toml")
+        try Self.config(
+            dir: dir, feed: server.url("/feed.xml"),
+            outputs: """
+                [[output]]
+                name = "hook"
+                type = "webhook"
+                url = "\(server.url("/hook"))"
+                retry_min = "1s"
+                retry_for = "1s"
+                """
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let first = try await BinaryRun.run(["once", "--config", config])
+        #expect(first.status == 75)
+        try await Task.sleep(for: .seconds(3))
+        let second = try await BinaryRun.run(["once", "--config", config])
+        #expect(second.stderr.contains("event dead-lettered"), "\(second.stderr)")
+        let dead = try await BinaryRun.run(["outbox", "list", "--dead", "--config", config])
+        #expect(dead.stdout.contains("dead"), "\(dead.stdout)")
+        #expect(dead.stdout.contains("HTTP 500"), "\(dead.stdout)")
+        // Nothing is attempted for a dead letter until someone asks.
+        let posts = server.requests.filter { $0.method == "POST" }.count
+        let third = try await BinaryRun.run(["once", "--config", config])
+        #expect(server.requests.filter { $0.method == "POST" }.count == posts, "\(third.stderr)")
+
+        up.withLock { $0 = true }
+        let retry = try await BinaryRun.run(["outbox", "retry", "--config", config])
+        #expect(retry.status == 0)
+        let fourth = try await BinaryRun.run(["once", "--config", config])
+        #expect(fourth.status == 0, "\(fourth.stderr)")
+        let empty = try await BinaryRun.run(["outbox", "list", "--config", config])
+        #expect(empty.stdout.isEmpty, "\(empty.stdout)")
+    }
+
+    @Test("a receiver that hangs does not hold up another output")
+    func independentOutputs() async throws {
+        let dir = try TemporaryDirectory()
+        let slow = try await HostileServer(mode: ["webhook"])
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.serve("/feed.xml", Self.feed(["i1", "i2", "i3"]))
+        await server.route("POST /hook") { _ in HTTPResponse(statusCode: .ok) }
+        let config = dir.path("feedwatch.toml")
+        var outputs = ""
+        for n in 1...3 {  // more hanging outputs than the HTTP client's default transfer limit per host
+            outputs += "[[output]]\nname = \"slow\(n)\"\ntype = \"webhook\"\nurl = \"\(slow.url("/hook/slow/8"))\"\n"
+        }
+        outputs += "[[output]]\nname = \"fast\"\ntype = \"webhook\"\nurl = \"\(server.url("/hook"))\"\n"
+        try Self.config(dir: dir, feed: server.url("/feed.xml"), outputs: outputs, interval: "1s")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try BinaryRun.start(["run", "--config", config])
+        // Start-up spreads first polls over up to 30 s: time from the poll.
+        try await SystemdTests.waitUntil(timeout: 40, "the first poll") {
+            server.requests.contains { $0.method == "GET" }
+        }
+        let polled = Date()
+        try await SystemdTests.waitUntil(timeout: 30, "the fast output's three events") {
+            server.requests.filter { $0.method == "POST" }.count == 3
+        }
+        // The slow receivers take 8 s per POST; the fast output did not wait for them.
+        #expect(Date().timeIntervalSince(polled) < 6)
+        daemon.signal(SIGTERM)
+        _ = try await daemon.wait(timeout: 30)
+    }
+
     @Test("batch = 3: seven events arrive as arrays of 3, 3 and 1, in order, signed")
     func batches() async throws {
         let dir = try TemporaryDirectory()
