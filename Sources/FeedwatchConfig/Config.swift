@@ -113,6 +113,19 @@ public struct WatchSettings: Sendable, Equatable {
     /// `backlog`: what this watch reports from a feed's first poll, when everything in the feed is
     /// new. Default: stories published in the last 24 hours.
     public var backlog: Backlog
+    /// `updates`: which edits of a story already seen this watch reports as `story.updated`.
+    public var updates: UpdatePolicy = .title
+}
+
+/// Which edits of a known story a watch reports (the edited version must match the watch).
+public enum UpdatePolicy: String, Sendable, Equatable, CaseIterable {
+    /// Never.
+    case none
+    /// A changed headline (default): corrections and developing stories, not every typo in the body.
+    case title
+    /// Any change of title, link or body (changes to numbers only, such as comment counts, and to
+    /// tracking parameters are never updates).
+    case all
 }
 
 /// Which stories of a feed's first poll a watch reports (later polls report every new story).

@@ -62,6 +62,7 @@ struct RawWatch: Decodable {
     var none: [String]?
     var outputs: [String]?
     var backlog: RawBacklog?
+    var updates: String?
 }
 
 /// `backlog = "none" | "24h" | 10`: a duration or a count.

@@ -332,7 +332,15 @@ struct Validator {
                         "watch \"\(w.name)\": backlog must be \"none\", a duration such as \"24h\", or a count")
                 }
             }
-            watches.append(WatchSettings(name: w.name, outputs: targets, backlog: backlog))
+            var updates = UpdatePolicy.title
+            if let text = w.updates {
+                if let policy = UpdatePolicy(rawValue: text) {
+                    updates = policy
+                } else {
+                    problem(path + ["updates"], "watch \"\(w.name)\": updates must be \"none\", \"title\" or \"all\"")
+                }
+            }
+            watches.append(WatchSettings(name: w.name, outputs: targets, backlog: backlog, updates: updates))
         }
         return watches
     }

@@ -331,6 +331,7 @@ public final class Daemon: Sendable {
         }
         metadata["entries"] = "\(r.entries)"
         metadata["new"] = "\(r.result.new)"
+        if r.result.updated > 0 { metadata["updated"] = "\(r.result.updated)" }
         metadata["events"] = "\(r.result.events)"
         if r.notModified { metadata["not_modified"] = "true" }
         if let warning = r.warning { metadata["warning"] = "\(warning)" }

@@ -17,9 +17,9 @@ import FeedwatchStore
 enum EventRenderer {
     static let schemaVersion = 1
 
-    static func eventID(_ new: NewStory) -> String {
+    static func eventID(_ new: StorySighting) -> String {
         let digest = Digest.sha256(
-            "story.new\n\(new.feedURL)\n\(Digest.hex(new.story.key))\n\(Digest.hex(new.story.contentHash))")
+            "\(type(new))\n\(new.feedURL)\n\(Digest.hex(new.story.key))\n\(Digest.hex(new.story.contentHash))")
         return "evt_" + Digest.hex(Array(digest.prefix(16)))
     }
 
@@ -71,14 +71,18 @@ enum EventRenderer {
         return (id, w.bytes)
     }
 
-    static func storyNew(_ new: NewStory, id: String, matches: [WatchMatch]) -> [UInt8] {
+    static func type(_ sighting: StorySighting) -> String { sighting.update == nil ? "story.new" : "story.updated" }
+
+    /// `story.new`, or `story.updated` with `changes` (["title", "link", "body"]) and `previous`
+    /// (`{title, link}`) after the story.
+    static func story(_ new: StorySighting, id: String, matches: [WatchMatch]) -> [UInt8] {
         var w = JSONWriter(capacity: 2048)
         let e = new.story.entry
         w.beginObject()
         w.key("v")
         w.value(schemaVersion)
         w.key("type")
-        w.value("story.new")
+        w.value(type(new))
         w.key("id")
         w.value(id)
         w.key("detected_at")
@@ -113,6 +117,17 @@ enum EventRenderer {
         w.key("content_hash")
         w.value("sha256:" + Digest.hex(new.story.contentHash))
         w.endObject()
+        if let update = new.update {
+            w.key("changes")
+            w.value(strings: update.changes)
+            w.key("previous")
+            w.beginObject()
+            w.key("title")
+            w.value(update.previousTitle)
+            w.key("link")
+            w.value(update.previousLink)
+            w.endObject()
+        }
         w.key("watches")
         w.write(matches: matches)
         w.endObject()

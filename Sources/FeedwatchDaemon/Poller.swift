@@ -155,8 +155,9 @@ public final class Poller: Sendable {
         return result.effectiveURL.isEmpty ? nil : result.effectiveURL
     }
 
-    /// The events a new story causes: one per output its matching watches go to.
-    private func events(for new: NewStory, rank: Int) -> [OutboxEntry] {
+    /// The events a new story, or a new version of a known one, causes: one per output its
+    /// matching watches go to (for a new version, the watches whose `updates` policy admits it).
+    private func events(for new: StorySighting, rank: Int) -> [OutboxEntry] {
         let e = new.story.entry
         // On a feed's first poll, only stories inside some watch's backlog can be reported: the
         // archive of a newly added feed is recorded as seen without being matched at all.
@@ -171,6 +172,15 @@ public final class Poller: Sendable {
         let text = StoryText(entry: e, feedTitle: new.feedTitle, feedURL: new.feedURL)
         var matches = matcher.match(text)
         if let admitted { matches = matches.filter { admitted.contains($0.watch) } }
+        if let update = new.update {
+            matches = matches.filter { m in
+                switch watches[m.watch]?.updates ?? .title {
+                case .none: false
+                case .title: update.titleChanged
+                case .all: true
+                }
+            }
+        }
         guard !matches.isEmpty else { return [] }
         let id = EventRenderer.eventID(new)
         var byOutput: [String: [WatchMatch]] = [:]
@@ -184,7 +194,7 @@ public final class Poller: Sendable {
         return order.map { output in
             OutboxEntry(
                 output: output, eventID: id,
-                payload: EventRenderer.storyNew(new, id: id, matches: byOutput[output] ?? []))
+                payload: EventRenderer.story(new, id: id, matches: byOutput[output] ?? []))
         }
     }
 }

@@ -48,8 +48,9 @@ enum ChatMessage {
             let story = o["story"] as? [String: Any]
             published = story?["published"] as? String ?? ""
             switch type {
-            case "story.new":
+            case "story.new", "story.updated":
                 title = story?["title"] as? String ?? ""
+                if type == "story.updated" { title = "Updated: " + title }
                 link = story?["link"] as? String
                 summary = story?["summary"] as? String ?? ""
             case "feed.failing":

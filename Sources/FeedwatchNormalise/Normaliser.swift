@@ -49,6 +49,8 @@ public enum Normaliser {
         let textHash = Digest.sha256("feedwatch-text-v1\n\(title)\n\(body)")
         let contentHash = Digest.sha256("feedwatch-content-v1\n\(title)\n\(canonical ?? "")\n\(body)")
         let linkHash = canonical.map { Digest.sha256("feedwatch-link-v1\n\($0)") }
+        let titleHash = Digest.sha256("feedwatch-title-v1\n\(title)")
+        let bodyHash = Digest.sha256("feedwatch-body-v1\n\(withoutNumbers(body))")
         let key: [UInt8]
         let source: Story.KeySource
         if let id = entry.id?.trimmingASCIIWhitespace(), !id.isEmpty {
@@ -60,7 +62,26 @@ public enum Normaliser {
         }
         return Story(
             entry: entry, key: key, keySource: source, contentHash: contentHash, linkHash: linkHash, textHash: textHash,
-            canonicalLink: canonical)
+            titleHash: titleHash, bodyHash: bodyHash, canonicalLink: canonical)
+    }
+
+    /// The text with every number (a digit run, with the `,` and `.` inside it) replaced by `#`:
+    /// "1,204 comments" and "1,312 comments" are the same text.
+    static func withoutNumbers(_ s: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        var inNumber = false
+        for b in s.utf8 {
+            let digit = b >= 0x30 && b <= 0x39
+            if digit || (inNumber && (b == 0x2C || b == 0x2E)) {
+                if !inNumber { out.append(0x23) }
+                inNumber = true
+                continue
+            }
+            inNumber = false
+            out.append(b)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func keyHash(_ source: Story.KeySource, _ value: String) -> [UInt8] {

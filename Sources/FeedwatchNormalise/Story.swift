@@ -22,11 +22,16 @@ public struct Story: Sendable {
     public var linkHash: [UInt8]?
     /// SHA-256 of the normalised title and body: the same text under a new id or link.
     public var textHash: [UInt8]
+    /// SHA-256 of the normalised title: whether an edit changed the headline.
+    public var titleHash: [UInt8]
+    /// SHA-256 of the normalised body with its numbers taken out: an edit that only moved a
+    /// comment or view count is noise, not an update.
+    public var bodyHash: [UInt8]
     public var canonicalLink: String?
 
     public init(
         entry: Entry, key: [UInt8], keySource: KeySource, contentHash: [UInt8], linkHash: [UInt8]?, textHash: [UInt8],
-        canonicalLink: String?
+        titleHash: [UInt8] = [], bodyHash: [UInt8] = [], canonicalLink: String?
     ) {
         self.entry = entry
         self.key = key
@@ -34,6 +39,8 @@ public struct Story: Sendable {
         self.contentHash = contentHash
         self.linkHash = linkHash
         self.textHash = textHash
+        self.titleHash = titleHash
+        self.bodyHash = bodyHash
         self.canonicalLink = canonicalLink
     }
 }

@@ -124,6 +124,20 @@ public final class SQLiteStore: Sendable {
                     ALTER TABLE feed ADD COLUMN moved_count INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        // v5: what tells an edit from noise (title and number-free body hashes), when each feed last
+        // served a document with entries (a story older than that has left its feed and may be
+        // forgotten after the retention time), and indexes for pruning and cross-feed duplicates.
+        m.registerMigration("v5") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE story ADD COLUMN title_hash BLOB;
+                    ALTER TABLE story ADD COLUMN body_hash BLOB;
+                    ALTER TABLE feed ADD COLUMN last_document_at INTEGER;
+                    CREATE INDEX story_by_last_seen ON story(last_seen_at);
+                    CREATE INDEX story_by_link_any ON story(link_hash, first_seen_at) WHERE link_hash IS NOT NULL;
+                    CREATE INDEX story_by_text_any ON story(text_hash, first_seen_at);
+                    """)
+        }
         return m
     }
 
@@ -234,7 +248,7 @@ public final class SQLiteStore: Sendable {
     /// the `FeedHealth.failingAfter`-th failure in a row (once, until it recovers), or the first
     /// success after that. Its events are enqueued like story events.
     public func record(
-        feedURL: String, poll: PollRecord, stories: [Story], decide: (NewStory) -> [OutboxEntry],
+        feedURL: String, poll: PollRecord, stories: [Story], decide: (StorySighting) -> [OutboxEntry],
         health: (FeedHealthChange, String) -> [OutboxEntry] = { _, _ in [] }
     ) throws -> RecordResult {
         try wrap("record poll of \(feedURL)") {
@@ -262,32 +276,53 @@ public final class SQLiteStore: Sendable {
                     ])
                 }
                 for story in stories {
-                    if try isKnown(db, feedID: feedID, story: story, now: now) {
+                    let sighting = try classify(db, feedID: feedID, story: story)
+                    let update: StoryUpdate?
+                    switch sighting {
+                    case .seen(let key):
+                        try db.cachedStatement(sql: "UPDATE story SET last_seen_at = ? WHERE feed_id = ? AND key = ?")
+                            .execute(arguments: [now, feedID, key])
                         result.seen += 1
                         continue
+                    case .noise(let key):
+                        try replaceVersion(db, feedID: feedID, key: key, story: story, now: now)
+                        result.seen += 1
+                        continue
+                    case .updated(let key, let change):
+                        try replaceVersion(db, feedID: feedID, key: key, story: story, now: now)
+                        result.updated += 1
+                        update = change
+                    case .new(let key):
+                        try db.cachedStatement(
+                            sql: """
+                                INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash,
+                                    title, link, published, first_seen_at, last_seen_at, summary, content, categories,
+                                    authors, title_hash, body_hash)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """
+                        ).execute(arguments: [
+                            feedID, key, story.keySource.rawValue, Data(story.contentHash),
+                            story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
+                            story.entry.published?.seconds, now, now, story.entry.summary,
+                            Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
+                            story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
+                            Data(story.titleHash), Data(story.bodyHash),
+                        ])
+                        result.new += 1
+                        update = nil
                     }
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash, title,
-                                link, published, first_seen_at, last_seen_at, summary, content, categories, authors)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """
-                    ).execute(arguments: [
-                        feedID, Data(story.key), story.keySource.rawValue, Data(story.contentHash),
-                        story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
-                        story.entry.published?.seconds, now, now, story.entry.summary,
-                        Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
-                        story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
-                    ])
-                    result.new += 1
                     let entries = decide(
-                        NewStory(
+                        StorySighting(
                             story: story, feedURL: feedURL, feedTitle: title, isFirstPoll: firstPoll,
-                            detectedAt: poll.polledAt))
+                            detectedAt: poll.polledAt, update: update))
                     for e in entries {
                         try enqueue(db, e, at: now)
                         result.events += 1
                     }
+                }
+                if poll.error == nil, !stories.isEmpty {
+                    try db.cachedStatement(sql: "UPDATE feed SET last_document_at = ? WHERE id = ?").execute(
+                        arguments: [now, feedID])
                 }
                 try updateFeed(db, feedID: feedID, poll: poll, title: title)
                 return result
@@ -308,27 +343,107 @@ public final class SQLiteStore: Sendable {
         return failingSince.map { .recovered(failingSince: $0) }
     }
 
-    private func isKnown(_ db: Database, feedID: Int64, story: Story, now: Int64) throws -> Bool {
+    /// How a story found in a poll relates to what the store knows of its feed.
+    private enum Sighting {
+        /// Known, unchanged.
+        case seen(key: Data)
+        /// Known; its content changed only in numbers or in ways the hashes cannot tell (stored
+        /// before v5): the stored version is replaced without an event.
+        case noise(key: Data)
+        /// Known, edited.
+        case updated(key: Data, StoryUpdate)
+        /// Not known; stored under this key.
+        case new(key: Data)
+    }
+
+    /// The stored version of a story that a lookup found.
+    private struct StoredVersion {
+        var key: Data
+        var contentHash: Data
+        var linkHash: Data?
+        var titleHash: Data?
+        var bodyHash: Data?
+        var title: String
+        var link: String?
+
+        init(_ row: Row) {
+            key = row["key"]
+            contentHash = row["content_hash"]
+            linkHash = row["link_hash"]
+            titleHash = row["title_hash"]
+            bodyHash = row["body_hash"]
+            title = row["title"]
+            link = row["link"]
+        }
+    }
+
+    private static let versionColumns = "key, content_hash, link_hash, title_hash, body_hash, title, link"
+
+    /// The identity model (README "Identity"), in order:
+    /// 1. the same key: the same story, unless both its link and its title changed — then the
+    ///    publisher reused an id for a different story, which is stored under a key derived from
+    ///    the id and its text;
+    /// 2. the same canonical link: the same story (its id changed);
+    /// 3. the same title and body: the same story (its id and link changed);
+    /// otherwise a new story. A known story whose content hash differs is an update when its
+    /// title, link or number-free body changed, noise otherwise.
+    private func classify(_ db: Database, feedID: Int64, story: Story) throws -> Sighting {
         let key = Data(story.key)
-        if try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM story WHERE feed_id = ? AND key = ?"), arguments: [feedID, key])
-            != nil
+        let content = Data(story.contentHash)
+        var reused = false
+        if let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(Self.versionColumns) FROM story WHERE feed_id = ? AND key = ?"),
+            arguments: [feedID, key])
         {
-            try db.cachedStatement(sql: "UPDATE story SET last_seen_at = ? WHERE feed_id = ? AND key = ?").execute(
-                arguments: [now, feedID, key])
-            return true
+            let stored = StoredVersion(row)
+            if stored.contentHash == content { return .seen(key: stored.key) }
+            let sameLink = stored.linkHash != nil && stored.linkHash == story.linkHash.map { Data($0) }
+            let sameTitle = stored.titleHash.map { $0 == Data(story.titleHash) } ?? true
+            if sameLink || sameTitle { return compare(stored, story) }
+            reused = true
         }
         if let link = story.linkHash,
-            try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT 1 FROM story WHERE feed_id = ? AND link_hash = ? LIMIT 1"),
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT \(Self.versionColumns) FROM story WHERE feed_id = ? AND link_hash = ? LIMIT 1"),
                 arguments: [feedID, Data(link)])
-                != nil
         {
-            return true
+            let stored = StoredVersion(row)
+            return stored.contentHash == content ? .seen(key: stored.key) : compare(stored, story)
         }
-        return try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1"),
-            arguments: [feedID, Data(story.textHash)]) != nil
+        if let found = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT key FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1"),
+            arguments: [feedID, Data(story.textHash)])
+        {
+            return .seen(key: found)
+        }
+        return .new(key: reused ? Data(Digest.sha256(story.key + story.textHash)) : key)
+    }
+
+    private func compare(_ stored: StoredVersion, _ story: Story) -> Sighting {
+        let change = StoryUpdate(
+            titleChanged: stored.titleHash.map { $0 != Data(story.titleHash) } ?? false,
+            linkChanged: stored.linkHash != story.linkHash.map { Data($0) },
+            bodyChanged: stored.bodyHash.map { $0 != Data(story.bodyHash) } ?? false,
+            previousTitle: stored.title, previousLink: stored.link)
+        return change.changes.isEmpty ? .noise(key: stored.key) : .updated(key: stored.key, change)
+    }
+
+    /// Stores a story's new version in place of the old one (same feed and key).
+    private func replaceVersion(_ db: Database, feedID: Int64, key: Data, story: Story, now: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE story SET content_hash = ?, link_hash = ?, text_hash = ?, title = ?, link = ?, published = ?,
+                    last_seen_at = ?, summary = ?, content = ?, categories = ?, authors = ?, title_hash = ?, body_hash = ?
+                WHERE feed_id = ? AND key = ?
+                """
+        ).execute(arguments: [
+            Data(story.contentHash), story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title,
+            story.entry.link, story.entry.published?.seconds, now, story.entry.summary,
+            Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
+            story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
+            Data(story.titleHash), Data(story.bodyHash), feedID, key,
+        ])
     }
 
     private func enqueue(_ db: Database, _ e: OutboxEntry, at now: Int64) throws {

@@ -62,15 +62,31 @@ public struct PollRecord: Sendable {
     }
 }
 
-/// A story the store has not seen before, handed to the caller inside the recording transaction
-/// so that the events it causes are written atomically with it.
-public struct NewStory: Sendable {
+/// A story the store has not seen before, or a new version of one it has, handed to the caller
+/// inside the recording transaction so that the events it causes are written atomically with it.
+public struct StorySighting: Sendable {
     public let story: Story
     public let feedURL: String
     public let feedTitle: String
     /// True on the first successful poll of the feed (its whole archive is "new").
     public let isFirstPoll: Bool
     public let detectedAt: Timestamp
+    /// nil for a new story; what changed for a new version of a known one.
+    public let update: StoryUpdate?
+}
+
+/// What an edit changed in a story the store knew (same key, or same link, different content).
+/// Changes to numbers only (comment and view counts) and to tracking parameters never get here.
+public struct StoryUpdate: Sendable, Equatable {
+    public var titleChanged: Bool
+    public var linkChanged: Bool
+    public var bodyChanged: Bool
+    public var previousTitle: String
+    public var previousLink: String?
+
+    public var changes: [String] {
+        [(titleChanged, "title"), (linkChanged, "link"), (bodyChanged, "body")].filter(\.0).map(\.1)
+    }
 }
 
 /// One event for one output, to be written to the outbox.
@@ -100,6 +116,8 @@ public struct OutboxItem: Sendable, Equatable {
 
 public struct RecordResult: Sendable, Equatable {
     public var new = 0
+    /// Known stories found in a new version (whether or not any watch announces it).
+    public var updated = 0
     public var seen = 0
     public var events = 0
 

@@ -25,6 +25,16 @@ struct StoreIdentityTests {
             }
         }
 
+        func serve(items: [(guid: String, title: String, link: String, body: String)]) {
+            let xml = items.map {
+                "<item><title>\($0.title)</title><link>\($0.link)</link><guid isPermaLink=\"false\">\($0.guid)</guid>"
+                    + "<description>\($0.body)</description></item>"
+            }.joined()
+            body.data.withLock {
+                $0 = Data("<rss version=\"2.0\"><channel><title>Wire</title>\(xml)</channel></rss>".utf8)
+            }
+        }
+
         func serve(_ hostileCase: String) throws {
             let data = try Data(contentsOf: try Paths.shared("hostile/\(hostileCase)"))
             body.data.withLock { $0 = data }
@@ -37,7 +47,7 @@ struct StoreIdentityTests {
         let config: String
         var seen = 0
 
-        init(feedURL: String) throws {
+        init(feedURL: String, updates: String = "title") throws {
             dir = try TemporaryDirectory()
             config = dir.path("feedwatch.toml")
             try """
@@ -51,6 +61,7 @@ struct StoreIdentityTests {
             name = "iraq"
             match = 'Iraq* OR Baghdad'
             backlog = 100
+            updates = "\(updates)"
             [[output]]
             name = "events"
             type = "jsonl"
@@ -64,6 +75,23 @@ struct StoreIdentityTests {
             let all = try OnceTests.lines(dir.path("log/events.jsonl"))
             defer { seen = all.count }
             return all.dropFirst(seen).compactMap { ($0["story"] as? [String: Any])?["title"] as? String }
+        }
+
+        /// The next poll's events as "type: title [changes] (was: previous title)".
+        mutating func pollEvents() async throws -> [String] {
+            let run = try await BinaryRun.run(["once", "--config", config])
+            try #require(run.status == 0, "once failed: \(run.stderr)")
+            let all = try OnceTests.lines(dir.path("log/events.jsonl"))
+            defer { seen = all.count }
+            return all.dropFirst(seen).map { e in
+                var line =
+                    "\(e["type"] as? String ?? "?"): \((e["story"] as? [String: Any])?["title"] as? String ?? "?")"
+                if let changes = e["changes"] as? [String] { line += " \(changes)" }
+                if let previous = (e["previous"] as? [String: Any])?["title"] as? String {
+                    line += " (was: \(previous))"
+                }
+                return line
+            }
         }
     }
 
@@ -106,5 +134,51 @@ struct StoreIdentityTests {
         #expect(try await daemon.poll().count == 2)
         try feed.serve("same_guid_edited_content.xml")
         #expect(try await daemon.poll().isEmpty)
+    }
+
+    @Test("updates = \"all\": an edited body is a story.updated with what changed")
+    func editedStoryAll() async throws {
+        let feed = try await FeedServer()
+        defer { Task { await feed.server.stop() } }
+        var daemon = try Daemon(feedURL: feed.server.url("/feed.xml"), updates: "all")
+        try feed.serve("duplicate_items_in_one_feed.xml")
+        #expect(try await daemon.poll().count == 2)
+        try feed.serve("same_guid_edited_content.xml")
+        #expect(
+            try await daemon.pollEvents() == [
+                "story.updated: Iraq coalition talks update 1 [\"body\"] (was: Iraq coalition talks update 1)"
+            ])
+        #expect(try await daemon.pollEvents().isEmpty)
+        let schema = try EventSchema.validate(daemon.dir.path("log/events.jsonl"))
+        #expect(schema.status == 0, "\(schema.output)")
+    }
+
+    @Test(
+        "default updates = \"title\": a new headline is reported with the old one; numbers and tracking parameters are noise"
+    )
+    func headlineEdits() async throws {
+        let feed = try await FeedServer()
+        defer { Task { await feed.server.stop() } }
+        var daemon = try Daemon(feedURL: feed.server.url("/feed.xml"))
+        let link = "http://example.org/story/1"
+        feed.serve(items: [("g1", "Iraq talks begin", link, "Talks on the coalition. 12 comments")])
+        #expect(try await daemon.pollEvents() == ["story.new: Iraq talks begin"])
+        // Only numbers and tracking parameters change: nothing.
+        feed.serve(items: [
+            ("g1", "Iraq talks begin", link + "?utm_source=rss", "Talks on the coalition. 1,204 comments")
+        ])
+        #expect(try await daemon.pollEvents().isEmpty)
+        // The body changes: an update, but not one this watch reports.
+        feed.serve(items: [("g1", "Iraq talks begin", link, "Talks on the coalition resumed in Baghdad.")])
+        #expect(try await daemon.pollEvents().isEmpty)
+        // The headline changes: reported, with the old headline.
+        feed.serve(items: [("g1", "Iraq talks collapse", link, "Talks on the coalition resumed in Baghdad.")])
+        #expect(
+            try await daemon.pollEvents() == ["story.updated: Iraq talks collapse [\"title\"] (was: Iraq talks begin)"])
+        // The same id now names a different story (new link, new headline): a new story.
+        feed.serve(items: [("g1", "Baghdad airport reopens", "http://example.org/story/2", "Flights resume.")])
+        #expect(try await daemon.pollEvents() == ["story.new: Baghdad airport reopens"])
+        // ... and stays known as such.
+        #expect(try await daemon.pollEvents().isEmpty)
     }
 }
