@@ -29,6 +29,9 @@ public struct Config: Sendable {
     /// `[metrics] listen`: the loopback address and port of the Prometheus endpoint; nil (the
     /// default) serves none.
     public var metricsListen: MetricsAddress?
+    /// `[stories] forget_after`: how long a story is remembered once it has left its feed (a story
+    /// still in its feed is never forgotten). Default 60 days.
+    public var forgetAfter: Duration = .seconds(60 * 86_400)
 }
 
 /// Where the metrics endpoint listens: a loopback IPv4 or IPv6 address and a port.

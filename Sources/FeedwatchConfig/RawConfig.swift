@@ -12,13 +12,22 @@ struct RawConfig: Decodable {
     var watch: [RawWatch]?
     var output: [RawOutput]?
     var metrics: RawMetrics?
+    var stories: RawStories?
 
     enum CodingKeys: String, CodingKey {
         case stateDir = "state_dir"
         case logDir = "log_dir"
         case store, interval
         case logLevel = "log_level"
-        case fetch, aliases, feed, watch, output, metrics
+        case fetch, aliases, feed, watch, output, metrics, stories
+    }
+}
+
+struct RawStories: Decodable {
+    var forgetAfter: String?
+
+    enum CodingKeys: String, CodingKey {
+        case forgetAfter = "forget_after"
     }
 }
 

@@ -90,13 +90,17 @@ struct Validator {
                     "metrics: listen \"\(listen)\" must be a loopback address and port, e.g. \"127.0.0.1:9464\"")
             }
         }
+        let forgetAfter = duration(
+            raw.stories?.forgetAfter, ["stories", "forget_after"], "stories: ", min: .seconds(3600))
         guard problems.isEmpty, let matcher else {
             throw ConfigError(problems: problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
-        return Config(
+        var config = Config(
             file: file, stateDirectory: stateDir, logDirectory: logDir, storePath: store, interval: interval,
             logLevel: logLevel, fetch: fetch, feeds: feeds, watches: watches, outputs: outputs, aliases: aliases,
             matcher: matcher, metricsListen: metrics)
+        if let forgetAfter { config.forgetAfter = forgetAfter }
+        return config
     }
 
     private mutating func validateFetch(_ raw: RawFetch?) -> FetchSettings {

@@ -126,6 +126,7 @@ public final class Daemon: Sendable {
                 }
             }
         }
+        prune()
         let counts = (try? store.outboxCounts()) ?? [:]
         var undelivered: [String: Int] = [:]
         for w in workers { undelivered[w.name] = counts[w.name]?.pending ?? 0 }
@@ -153,6 +154,14 @@ public final class Daemon: Sendable {
             hangup: { [weak self] in self?.hangup(reload) },
             reopen: { [weak self] in self?.reopenOutputs() })
         let workerTasks = workers.map { w in Task { await w.run() } }
+        let pruning = Task.detached { [weak self] in
+            // A minute after start, then every six hours; off the scheduler's queue, in chunks.
+            var wait = Duration.seconds(60)
+            while (try? await Task.sleep(for: wait)) != nil {
+                self?.prune()
+                wait = .seconds(6 * 3600)
+            }
+        }
         scheduleAll()
         scheduler.start(
             onDue: { [weak self] urls in for url in urls { self?.launchPoll(url) } },
@@ -170,6 +179,7 @@ public final class Daemon: Sendable {
         if successor == nil { notifier.stopping() }
         scheduler.stop()
         await finishInflight(grace: .seconds(10))
+        pruning.cancel()
         for w in workers { w.stop() }
         for t in workerTasks { await t.value }
         feedClient.shutdown()
@@ -294,6 +304,20 @@ public final class Daemon: Sendable {
         }
         for t in remaining { t.cancel() }
         for t in remaining { await t.value }
+    }
+
+    /// Forgets stories that left their feed more than `[stories] forget_after` ago.
+    private func prune() {
+        do {
+            let n = try store.prune(retention: config.forgetAfter, now: .now())
+            if n > 0 {
+                logger.notice(
+                    "forgot stories that left their feeds",
+                    metadata: ["stories": "\(n)", "after": "\(DurationText.format(config.forgetAfter))"])
+            }
+        } catch {
+            logger.error("cannot prune the store", metadata: ["error": "\(error)"])
+        }
     }
 
     private func reopenOutputs() {

@@ -18,7 +18,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 /// events wait in the outbox until their output acknowledges them). WAL lets `feedwatch status`
 /// read while the daemon writes.
 public final class SQLiteStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     public let path: String
 
     public init(path: String) throws {
@@ -141,7 +141,7 @@ public final class SQLiteStore: Sendable {
         return m
     }
 
-    private func wrap<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    func wrap<T>(_ operation: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let e as StoreError {

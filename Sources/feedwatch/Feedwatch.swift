@@ -14,7 +14,8 @@ struct Feedwatch: AsyncParsableCommand {
         version: FeedwatchVersion.string,
         subcommands: [
             RunCommand.self, OnceCommand.self, CheckCommand.self, ParseCommand.self, MatchCommand.self,
-            StatusCommand.self, OutboxCommand.self, ReopenCommand.self, ImportCommand.self, ExportCommand.self,
+            StatusCommand.self, OutboxCommand.self, StoreCommand.self, ReopenCommand.self, ImportCommand.self,
+            ExportCommand.self,
         ]
     )
 }

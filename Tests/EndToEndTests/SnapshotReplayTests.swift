@@ -6,7 +6,8 @@ import Testing
 
 /// Real feeds saved several times in a row (../shared/corpus/dev, tagged snapshot-series in
 /// PROVENANCE.tsv), served in order to `feedwatch once`, one process per step (a restart each
-/// time): every story is announced once, none twice, and a repeated step announces nothing.
+/// time) and a prune after each: every story is announced once, none twice, and a repeated step
+/// announces nothing.
 @Suite("snapshot series replay")
 struct SnapshotReplayTests {
     /// The series: file lists in chronological order (by the newest date each snapshot holds).
@@ -31,7 +32,7 @@ struct SnapshotReplayTests {
         }.filter { $0["key"] != nil }
     }
 
-    @Test("every story of every snapshot series announced exactly once, across restarts")
+    @Test("every story of every snapshot series announced exactly once, across restarts and prunes")
     func replay() async throws {
         let all = try Self.series()
         #expect(all.count >= 5, "expected the shared snapshot series")
@@ -84,6 +85,9 @@ struct SnapshotReplayTests {
             // The same documents again (another restart): nothing new.
             let again = try await BinaryRun.run(["once", "--config", config])
             #expect(again.status == 0)
+            // Prune hard: whatever has left its feed is forgotten; what is still in it never is.
+            let prune = try await BinaryRun.run(["store", "prune", "--after", "1s", "--config", config])
+            #expect(prune.status == 0, "\(prune.stderr)")
             let lines = try OnceTests.lines(dir.path("log/events.jsonl"))
             #expect(again.stderr.contains("new=0"), "step \(step): \(again.stderr)")
             if step > 0 { #expect(lines.count >= seenLines) }
