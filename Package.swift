@@ -27,7 +27,9 @@ let package = Package(
     name: "feedwatch",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "feedwatch", targets: ["feedwatch"])
+        .executable(name: "feedwatch", targets: ["feedwatch"]),
+        // For the store benchmark (bench/store, its own package): the store and the identity it records.
+        .library(name: "FeedwatchStoreKit", targets: ["FeedwatchStore", "FeedwatchNormalise", "FeedwatchModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),

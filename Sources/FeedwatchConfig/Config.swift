@@ -32,6 +32,10 @@ public struct Config: Sendable {
     /// `[stories] forget_after`: how long a story is remembered once it has left its feed (a story
     /// still in its feed is never forgotten). Default 60 days.
     public var forgetAfter: Duration = .seconds(60 * 86_400)
+    /// `[stories] across_feeds`: a story that another feed had within this window (same canonical
+    /// link, or same title and body) is not announced again; nil (`"off"`) announces each feed's
+    /// copy. Default 48 hours.
+    public var acrossFeeds: Duration? = .seconds(48 * 3600)
 }
 
 /// Where the metrics endpoint listens: a loopback IPv4 or IPv6 address and a port.

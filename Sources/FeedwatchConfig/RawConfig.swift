@@ -25,9 +25,11 @@ struct RawConfig: Decodable {
 
 struct RawStories: Decodable {
     var forgetAfter: String?
+    var acrossFeeds: String?
 
     enum CodingKeys: String, CodingKey {
         case forgetAfter = "forget_after"
+        case acrossFeeds = "across_feeds"
     }
 }
 

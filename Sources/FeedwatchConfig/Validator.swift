@@ -92,6 +92,8 @@ struct Validator {
         }
         let forgetAfter = duration(
             raw.stories?.forgetAfter, ["stories", "forget_after"], "stories: ", min: .seconds(3600))
+        let acrossText = raw.stories?.acrossFeeds
+        let acrossFeeds = acrossText == "off" ? nil : duration(acrossText, ["stories", "across_feeds"], "stories: ")
         guard problems.isEmpty, let matcher else {
             throw ConfigError(problems: problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
@@ -100,6 +102,11 @@ struct Validator {
             logLevel: logLevel, fetch: fetch, feeds: feeds, watches: watches, outputs: outputs, aliases: aliases,
             matcher: matcher, metricsListen: metrics)
         if let forgetAfter { config.forgetAfter = forgetAfter }
+        if acrossText == "off" {
+            config.acrossFeeds = nil
+        } else if let acrossFeeds {
+            config.acrossFeeds = acrossFeeds
+        }
         return config
     }
 

@@ -26,7 +26,7 @@ public struct OnceSummary: Sendable {
 public final class Daemon: Sendable {
     private let config: Config
     private let logger: Logger
-    private let store: SQLiteStore
+    private let store: any Store
     private let feedClient: HTTPClient
     private let outputClient: HTTPClient
     private let poller: Poller
@@ -356,6 +356,7 @@ public final class Daemon: Sendable {
         metadata["entries"] = "\(r.entries)"
         metadata["new"] = "\(r.result.new)"
         if r.result.updated > 0 { metadata["updated"] = "\(r.result.updated)" }
+        if r.result.duplicates > 0 { metadata["duplicates"] = "\(r.result.duplicates)" }
         metadata["events"] = "\(r.result.events)"
         if r.notModified { metadata["not_modified"] = "true" }
         if let warning = r.warning { metadata["warning"] = "\(warning)" }

@@ -29,23 +29,25 @@ public struct PollReport: Sendable {
 /// Immutable: a configuration reload builds a new poller.
 public final class Poller: Sendable {
     private let fetcher: FeedFetcher
-    private let store: SQLiteStore
+    private let store: any Store
     private let matcher: Matcher
     private let watches: [String: WatchSettings]
     private let defaultInterval: Duration
     private let minInterval: Duration
+    private let acrossFeeds: Duration?
     private let maxInterval: Duration
     private let logger: Logger
     /// The JSON-lines outputs: where feed.failing and feed.recovered are written.
     private let healthOutputs: [String]
 
-    public init(fetcher: FeedFetcher, store: SQLiteStore, config: Config, logger: Logger) {
+    public init(fetcher: FeedFetcher, store: any Store, config: Config, logger: Logger) {
         self.fetcher = fetcher
         self.store = store
         self.matcher = config.matcher
         self.watches = Dictionary(config.watches.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.defaultInterval = config.interval
         self.minInterval = config.fetch.minInterval
+        self.acrossFeeds = config.acrossFeeds
         self.maxInterval = config.fetch.maxInterval
         self.logger = logger
         self.healthOutputs = config.outputs.compactMap { o in
@@ -129,7 +131,7 @@ public final class Poller: Sendable {
         var recorded = RecordResult()
         do {
             recorded = try store.record(
-                feedURL: feed.url, poll: poll, stories: stories,
+                feedURL: feed.url, poll: poll, stories: stories, duplicateWindow: acrossFeeds,
                 decide: { new in self.events(for: new, rank: ranks[new.story.key] ?? 0) },
                 health: { change, title in
                     let (id, payload) = EventRenderer.feedHealth(

@@ -12,7 +12,7 @@ import Synchronization
 /// dead-lettered. One worker per output: a failing output never delays another.
 public final class OutputWorker: Sendable {
     public let sink: any OutputSink
-    private let store: SQLiteStore
+    private let store: any Store
     private let logger: Logger
     public let wake = WakeSignal()
     private let state = Mutex(State())
@@ -23,7 +23,7 @@ public final class OutputWorker: Sendable {
         var lastError: String?
     }
 
-    public init(sink: any OutputSink, store: SQLiteStore, logger: Logger) {
+    public init(sink: any OutputSink, store: any Store, logger: Logger) {
         self.sink = sink
         self.store = store
         self.logger = logger

@@ -38,22 +38,20 @@ public struct ExportedStory: Sendable {
 extension SQLiteStore {
     /// Forgets stories that left their feed more than `retention` before `now`.
     ///
-    /// A story has left its feed when the feed has since served a document with entries that did
-    /// not include it (its `last_seen_at` is older than the feed's `last_document_at`). A story
-    /// still in its feed is never forgotten, however old: a feed that keeps a story for a year
-    /// must not see it announced again. Deletes in chunks, each its own transaction, so polls
-    /// recording at the same time wait for one chunk at most. Returns the number forgotten
-    /// (with `dryRun`, the number that would be).
+    /// A story has left its feed when a document of the feed no longer listed it (`left_at`, set
+    /// when the poll is recorded, cleared if it comes back). A story still in its feed is never
+    /// forgotten, however old: a feed that keeps a story for a year must not see it announced
+    /// again. Deletes in chunks, each its own transaction, so polls recording at the same time
+    /// wait for one chunk at most. Returns the number forgotten (with `dryRun`, the number that
+    /// would be).
     public func prune(retention: Duration, now: Timestamp, dryRun: Bool = false, chunk: Int = 5000) throws -> Int {
         let cutoff = now.seconds - retention.seconds
-        let candidates = """
-            SELECT s.feed_id, s.key FROM story s JOIN feed f ON f.id = s.feed_id
-            WHERE s.last_seen_at < ? AND f.last_document_at IS NOT NULL AND s.last_seen_at < f.last_document_at
-            """
         if dryRun {
             return try wrap("count stories to prune") {
                 try pool.read { db in
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(candidates))", arguments: [cutoff]) ?? 0
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM story WHERE left_at IS NOT NULL AND left_at < ?",
+                        arguments: [cutoff]) ?? 0
                 }
             }
         }
@@ -62,7 +60,10 @@ extension SQLiteStore {
             let deleted = try wrap("prune stories") {
                 try pool.write { db in
                     try db.execute(
-                        sql: "DELETE FROM story WHERE (feed_id, key) IN (\(candidates) LIMIT ?)",
+                        sql: """
+                            DELETE FROM story WHERE (feed_id, key) IN (
+                                SELECT feed_id, key FROM story WHERE left_at IS NOT NULL AND left_at < ? LIMIT ?)
+                            """,
                         arguments: [cutoff, chunk])
                     return db.changesCount
                 }
@@ -97,7 +98,7 @@ extension SQLiteStore {
                     sql: """
                         SELECT f.url, f.title, f.last_document_at, COUNT(s.key) AS n, MIN(s.first_seen_at) AS first,
                             MAX(s.last_seen_at) AS last,
-                            SUM(CASE WHEN s.last_seen_at < f.last_document_at THEN 1 ELSE 0 END) AS gone
+                            SUM(CASE WHEN s.left_at IS NOT NULL THEN 1 ELSE 0 END) AS gone
                         FROM feed f LEFT JOIN story s ON s.feed_id = f.id GROUP BY f.id ORDER BY f.url
                         """)
                 {

@@ -33,6 +33,10 @@ public final class SQLiteStore: Sendable {
                 // NORMAL is durable in WAL mode up to the last checkpoint of a power loss; a process
                 // crash loses no committed transaction.
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // Reads through a memory map instead of read(2) into SQLite's own page cache: the
+                // lookups of every poll touch pages all over the story indexes. The mapping is the
+                // kernel's page cache, shared and reclaimable, not memory of our own.
+                try db.execute(sql: "PRAGMA mmap_size = 268435456")
             }
             pool = try DatabasePool(path: path, configuration: config)
             try SQLiteStore.migrator.migrate(pool)
@@ -124,18 +128,24 @@ public final class SQLiteStore: Sendable {
                     ALTER TABLE feed ADD COLUMN moved_count INTEGER NOT NULL DEFAULT 0;
                     """)
         }
-        // v5: what tells an edit from noise (title and number-free body hashes), when each feed last
-        // served a document with entries (a story older than that has left its feed and may be
-        // forgotten after the retention time), and indexes for pruning and cross-feed duplicates.
+        // v5: what tells an edit from noise (title and number-free body hashes); which stories each
+        // feed's latest document listed (`members`, the keys) and when a story left it (`left_at`),
+        // so that it can be forgotten once it has been gone for the retention time. The link and text
+        // indexes lead with the hash, so that one index answers both "in this feed" and "in any
+        // feed" (cross-feed duplicates).
         m.registerMigration("v5") { db in
             try db.execute(
                 sql: """
                     ALTER TABLE story ADD COLUMN title_hash BLOB;
                     ALTER TABLE story ADD COLUMN body_hash BLOB;
+                    ALTER TABLE story ADD COLUMN left_at INTEGER;
                     ALTER TABLE feed ADD COLUMN last_document_at INTEGER;
-                    CREATE INDEX story_by_last_seen ON story(last_seen_at);
-                    CREATE INDEX story_by_link_any ON story(link_hash, first_seen_at) WHERE link_hash IS NOT NULL;
-                    CREATE INDEX story_by_text_any ON story(text_hash, first_seen_at);
+                    ALTER TABLE feed ADD COLUMN members BLOB;
+                    CREATE INDEX story_by_left ON story(left_at) WHERE left_at IS NOT NULL;
+                    DROP INDEX story_by_link;
+                    DROP INDEX story_by_text;
+                    CREATE INDEX story_by_link ON story(link_hash, feed_id) WHERE link_hash IS NOT NULL;
+                    CREATE INDEX story_by_text ON story(text_hash, feed_id);
                     """)
         }
         return m
@@ -239,7 +249,9 @@ public final class SQLiteStore: Sendable {
     // MARK: - Recording polls
 
     /// Records one poll: the feed's new state, the stories found, and (through `decide`, called
-    /// for each story not seen before, inside the transaction) the events they cause.
+    /// inside the transaction for each story not seen before and each new version of a known one)
+    /// the events they cause. With `duplicateWindow`, a story new to this feed that another feed
+    /// had within the window is recorded without `decide`.
     ///
     /// A story counts as seen before when its key is known for this feed, or — for a publisher
     /// that changes ids between polls — when its canonical link or its title and body are.
@@ -248,8 +260,8 @@ public final class SQLiteStore: Sendable {
     /// the `FeedHealth.failingAfter`-th failure in a row (once, until it recovers), or the first
     /// success after that. Its events are enqueued like story events.
     public func record(
-        feedURL: String, poll: PollRecord, stories: [Story], decide: (StorySighting) -> [OutboxEntry],
-        health: (FeedHealthChange, String) -> [OutboxEntry] = { _, _ in [] }
+        feedURL: String, poll: PollRecord, stories: [Story], duplicateWindow: Duration? = nil,
+        decide: (StorySighting) -> [OutboxEntry], health: (FeedHealthChange, String) -> [OutboxEntry] = { _, _ in [] }
     ) throws -> RecordResult {
         try wrap("record poll of \(feedURL)") {
             try pool.write { db in
@@ -275,13 +287,21 @@ public final class SQLiteStore: Sendable {
                         failingSince, feedID,
                     ])
                 }
+                var members: [Data] = []
+                members.reserveCapacity(stories.count)
                 for story in stories {
                     let sighting = try classify(db, feedID: feedID, story: story)
+                    members.append(sighting.key)
                     let update: StoryUpdate?
                     switch sighting {
-                    case .seen(let key):
-                        try db.cachedStatement(sql: "UPDATE story SET last_seen_at = ? WHERE feed_id = ? AND key = ?")
-                            .execute(arguments: [now, feedID, key])
+                    case .seen(let key, let lastSeen):
+                        // Refreshed once a day at most (see `lastSeenGranularity`): a seen story then
+                        // costs one indexed read, the common case of every poll.
+                        if lastSeen.map({ now - $0 >= Self.lastSeenGranularity }) ?? true {
+                            try db.cachedStatement(
+                                sql: "UPDATE story SET last_seen_at = ? WHERE feed_id = ? AND key = ?"
+                            ).execute(arguments: [now, feedID, key])
+                        }
                         result.seen += 1
                         continue
                     case .noise(let key):
@@ -310,6 +330,12 @@ public final class SQLiteStore: Sendable {
                         ])
                         result.new += 1
                         update = nil
+                        if let window = duplicateWindow,
+                            try isDuplicate(db, of: story, feedID: feedID, since: now - window.seconds)
+                        {
+                            result.duplicates += 1
+                            continue
+                        }
                     }
                     let entries = decide(
                         StorySighting(
@@ -321,10 +347,9 @@ public final class SQLiteStore: Sendable {
                     }
                 }
                 if poll.error == nil, !stories.isEmpty {
-                    try db.cachedStatement(sql: "UPDATE feed SET last_document_at = ? WHERE id = ?").execute(
-                        arguments: [now, feedID])
+                    try recordMembers(db, feedID: feedID, members: members, now: now)
                 }
-                try updateFeed(db, feedID: feedID, poll: poll, title: title)
+                try updateFeed(db, feedID: feedID, poll: poll, title: title, listedEntries: !stories.isEmpty)
                 return result
             }
         }
@@ -343,10 +368,59 @@ public final class SQLiteStore: Sendable {
         return failingSince.map { .recovered(failingSince: $0) }
     }
 
+    /// Whether another feed has had this story (the same canonical link, or the same title and
+    /// body) since `since`: the same wire story through several outlets is announced once.
+    private func isDuplicate(_ db: Database, of story: Story, feedID: Int64, since: Int64) throws -> Bool {
+        if let link = story.linkHash,
+            try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT 1 FROM story WHERE link_hash = ? AND feed_id != ? AND first_seen_at >= ? LIMIT 1"),
+                arguments: [Data(link), feedID, since]) != nil
+        {
+            return true
+        }
+        return try Int64.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT 1 FROM story WHERE text_hash = ? AND feed_id != ? AND first_seen_at >= ? LIMIT 1"),
+            arguments: [Data(story.textHash), feedID, since]) != nil
+    }
+
+    /// Notes which stories the feed's document listed: those the previous document listed and this
+    /// one does not have left the feed now (`left_at`), those back in it have not. Only changes
+    /// are written, so a poll of an unchanged feed writes no story row. A feed recorded before the
+    /// store kept members has every stored story missing from this document marked as left.
+    private func recordMembers(_ db: Database, feedID: Int64, members: [Data], now: Int64) throws {
+        let current = Set(members)
+        let stored = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT members FROM feed WHERE id = ?"), arguments: [feedID])
+        let previous: Set<Data>
+        if let stored {
+            previous = Set(stride(from: 0, to: stored.count - 31, by: 32).map { stored.subdata(in: $0..<$0 + 32) })
+        } else {
+            previous = Set(
+                try Data.fetchAll(
+                    db.cachedStatement(sql: "SELECT key FROM story WHERE feed_id = ? AND left_at IS NULL"),
+                    arguments: [feedID]))
+        }
+        // An unchanged feed (the usual poll) lists what it listed: nothing to write.
+        if stored != nil, previous == current { return }
+        let leave = try db.cachedStatement(
+            sql: "UPDATE story SET left_at = ? WHERE feed_id = ? AND key = ? AND left_at IS NULL")
+        for key in previous.subtracting(current) { try leave.execute(arguments: [now, feedID, key]) }
+        let back = try db.cachedStatement(
+            sql: "UPDATE story SET left_at = NULL WHERE feed_id = ? AND key = ? AND left_at IS NOT NULL")
+        for key in current.subtracting(previous) { try back.execute(arguments: [feedID, key]) }
+        // In document order, each key once (order does not matter; sorting cost more than the rest).
+        var blob = Data(capacity: current.count * 32)
+        var written = Set<Data>(minimumCapacity: current.count)
+        for key in members where key.count == 32 && written.insert(key).inserted { blob.append(key) }
+        try db.cachedStatement(sql: "UPDATE feed SET members = ? WHERE id = ?").execute(arguments: [blob, feedID])
+    }
+
     /// How a story found in a poll relates to what the store knows of its feed.
     private enum Sighting {
-        /// Known, unchanged.
-        case seen(key: Data)
+        /// Known, unchanged; when it was last marked seen, if the lookup read it.
+        case seen(key: Data, lastSeen: Int64?)
         /// Known; its content changed only in numbers or in ways the hashes cannot tell (stored
         /// before v5): the stored version is replaced without an event.
         case noise(key: Data)
@@ -354,6 +428,13 @@ public final class SQLiteStore: Sendable {
         case updated(key: Data, StoryUpdate)
         /// Not known; stored under this key.
         case new(key: Data)
+
+        /// The key of the stored row.
+        var key: Data {
+            switch self {
+            case .seen(let key, _), .noise(let key), .updated(let key, _), .new(let key): key
+            }
+        }
     }
 
     /// The stored version of a story that a lookup found.
@@ -377,6 +458,10 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// How stale a seen story's `last_seen_at` may get before a poll that sees it again writes it:
+    /// a day. It is for people (`store export`); pruning goes by `left_at`.
+    static let lastSeenGranularity: Int64 = 86_400
+
     private static let versionColumns = "key, content_hash, link_hash, title_hash, body_hash, title, link"
 
     /// The identity model (README "Identity"), in order:
@@ -391,12 +476,19 @@ public final class SQLiteStore: Sendable {
         let key = Data(story.key)
         let content = Data(story.contentHash)
         var reused = false
+        // The common case first, with the fewest columns: the same key, the same version.
+        if let lastSeen = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT last_seen_at FROM story WHERE feed_id = ? AND key = ? AND content_hash = ?"),
+            arguments: [feedID, key, content])
+        {
+            return .seen(key: key, lastSeen: lastSeen)
+        }
         if let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT \(Self.versionColumns) FROM story WHERE feed_id = ? AND key = ?"),
             arguments: [feedID, key])
         {
             let stored = StoredVersion(row)
-            if stored.contentHash == content { return .seen(key: stored.key) }
             let sameLink = stored.linkHash != nil && stored.linkHash == story.linkHash.map { Data($0) }
             let sameTitle = stored.titleHash.map { $0 == Data(story.titleHash) } ?? true
             if sameLink || sameTitle { return compare(stored, story) }
@@ -409,13 +501,13 @@ public final class SQLiteStore: Sendable {
                 arguments: [feedID, Data(link)])
         {
             let stored = StoredVersion(row)
-            return stored.contentHash == content ? .seen(key: stored.key) : compare(stored, story)
+            return stored.contentHash == content ? .seen(key: stored.key, lastSeen: nil) : compare(stored, story)
         }
         if let found = try Data.fetchOne(
             db.cachedStatement(sql: "SELECT key FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1"),
             arguments: [feedID, Data(story.textHash)])
         {
-            return .seen(key: found)
+            return .seen(key: found, lastSeen: nil)
         }
         return .new(key: reused ? Data(Digest.sha256(story.key + story.textHash)) : key)
     }
@@ -460,7 +552,9 @@ public final class SQLiteStore: Sendable {
         ).execute(arguments: [e.output, seq, e.eventID, now, Data(e.payload)])
     }
 
-    private func updateFeed(_ db: Database, feedID: Int64, poll: PollRecord, title: String) throws {
+    private func updateFeed(_ db: Database, feedID: Int64, poll: PollRecord, title: String, listedEntries: Bool)
+        throws
+    {
         let success = poll.error == nil
         try db.cachedStatement(
             sql: """
@@ -471,6 +565,7 @@ public final class SQLiteStore: Sendable {
                     first_polled_at = COALESCE(first_polled_at, CASE WHEN ? THEN ? END),
                     last_polled_at = ?,
                     last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END,
+                    last_document_at = CASE WHEN ? THEN ? ELSE last_document_at END,
                     last_status = ?,
                     last_error = ?,
                     error_streak = CASE WHEN ? THEN 0 ELSE error_streak + 1 END,
@@ -488,6 +583,7 @@ public final class SQLiteStore: Sendable {
             success, poll.polledAt.seconds,
             poll.polledAt.seconds,
             success, poll.polledAt.seconds,
+            success && listedEntries, poll.polledAt.seconds,
             poll.status,
             poll.error,
             success,

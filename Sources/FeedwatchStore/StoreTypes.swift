@@ -118,6 +118,8 @@ public struct RecordResult: Sendable, Equatable {
     public var new = 0
     /// Known stories found in a new version (whether or not any watch announces it).
     public var updated = 0
+    /// New to this feed, but another feed had them within the duplicate window: not announced.
+    public var duplicates = 0
     public var seen = 0
     public var events = 0
 

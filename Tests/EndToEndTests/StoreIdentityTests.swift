@@ -181,4 +181,51 @@ struct StoreIdentityTests {
         // ... and stays known as such.
         #expect(try await daemon.pollEvents().isEmpty)
     }
+
+    @Test("the same story from two feeds is announced once; across_feeds = \"off\" announces each copy")
+    func acrossFeeds() async throws {
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        func rss(_ items: String) -> Data {
+            Data("<rss version=\"2.0\"><channel><title>W</title>\(items)</channel></rss>".utf8)
+        }
+        // The same wire story: one outlet links it with tracking parameters, the other republishes
+        // its text under its own link.
+        await server.serve(
+            "/a.xml",
+            rss(
+                "<item><guid>a-1</guid><title>Iraq coalition talks resume</title><link>http://wire.example/1</link><description>Talks in Baghdad.</description></item>"
+            ))
+        await server.serve(
+            "/b.xml",
+            rss(
+                "<item><guid>b-9</guid><title>Iraq coalition talks resume</title><link>http://wire.example/1?utm_source=b</link><description>Other text.</description></item>"
+                    + "<item><guid>b-10</guid><title>Iraq coalition talks resume</title><link>http://outlet.example/copy</link><description>Talks in Baghdad.</description></item>"
+            ))
+        for (setting, expected) in [("", 1), ("[stories]\nacross_feeds = \"off\"\n", 3)] {
+            let dir = try TemporaryDirectory()
+            let config = dir.path("feedwatch.toml")
+            // Feed a alone first, then b added: b's copies arrive after a's story.
+            for feeds in [["/a.xml"], ["/a.xml", "/b.xml"]] {
+                try """
+                state_dir = "\(dir.path("state"))"
+                log_dir = "\(dir.path("log"))"
+                \(setting)[fetch]
+                allow_addresses = ["127.0.0.1/32"]
+                [[watch]]
+                name = "iraq"
+                match = 'Iraq*'
+                backlog = 10
+                [[output]]
+                name = "events"
+                type = "jsonl"
+                path = "events.jsonl"
+                \(feeds.map { "[[feed]]\nurl = \"\(server.url($0))\"\n" }.joined())
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+                let run = try await BinaryRun.run(["once", "--config", config])
+                #expect(run.status == 0, "\(run.stderr)")
+            }
+            #expect(try OnceTests.lines(dir.path("log/events.jsonl")).count == expected, "\(setting)")
+        }
+    }
 }

@@ -272,9 +272,8 @@ struct WebhookDeliveryTests {
             HTTPResponse(statusCode: .ok, body: Self.feed(published.withLock { $0 }))
         }
         // A port that refuses connections until the receiver comes up on it.
-        let probe = try await LoopbackServer()
-        let port = probe.port
-        await probe.stop()
+        let reserved = try ReservedPort()
+        let port = reserved.port
 
         let config = dir.path("feedwatch.toml")
         try Self.config(
@@ -322,6 +321,7 @@ struct WebhookDeliveryTests {
         }
         let answers = Mutex<[Answer]>([])
         let limiting = Mutex(false)
+        reserved.release()
         let receiver = try await LoopbackServer(port: port)
         defer { Task { await receiver.stop() } }
         await receiver.route("POST /hook") { request in

@@ -1,0 +1,43 @@
+public import FeedwatchModel
+public import FeedwatchNormalise
+
+/// What the daemon needs of a store: feed state, the record of each poll (stories seen, events
+/// caused, in one transaction), the outbox, and pruning.
+///
+/// `SQLiteStore` is the embedded store and the default. A server database (PostgreSQL, for
+/// several daemons sharing one store) would implement this protocol; the stages only see it.
+/// Its one hard requirement is the transaction of `record`: the stories it marks seen and the
+/// events they cause are committed together or not at all.
+public protocol Store: Sendable {
+    /// The stored state of every feed, by URL.
+    func feedStates() throws -> [String: FeedState]
+    /// The stored state of one feed; nil before its first poll.
+    func feedState(url: String) throws -> FeedState?
+    /// Records one poll (see `SQLiteStore.record`).
+    func record(
+        feedURL: String, poll: PollRecord, stories: [Story], duplicateWindow: Duration?,
+        decide: (StorySighting) -> [OutboxEntry], health: (FeedHealthChange, String) -> [OutboxEntry]
+    ) throws -> RecordResult
+
+    /// The oldest pending events of `output` that are due by `now`, in sequence order, stopping
+    /// at the first one that is not due (order is kept).
+    func pendingOutbox(output: String, dueBy now: Timestamp, limit: Int) throws -> [OutboxItem]
+    /// Removes delivered events.
+    func acknowledge(output: String, seqs: [Int64], at now: Timestamp) throws
+    /// Records a failed attempt: retried at `nextAttemptAt`, or dead-lettered.
+    func deferDelivery(output: String, seq: Int64, nextAttemptAt: Timestamp, error: String, dead: Bool) throws
+    /// When the oldest pending event of `output` may next be attempted.
+    func nextDue(output: String) throws -> Timestamp?
+    func outboxCounts() throws -> [String: OutboxCounts]
+
+    /// Forgets stories that left their feed more than `retention` ago; returns how many.
+    func prune(retention: Duration, now: Timestamp, dryRun: Bool, chunk: Int) throws -> Int
+}
+
+extension Store {
+    public func prune(retention: Duration, now: Timestamp) throws -> Int {
+        try prune(retention: retention, now: now, dryRun: false, chunk: 5000)
+    }
+}
+
+extension SQLiteStore: Store {}
