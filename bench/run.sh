@@ -26,6 +26,12 @@ if [ ! -f "$WORK/corpus/manifest.tsv" ]; then
   python3 "$SHARED/bench/gen_corpus.py" "$WORK/corpus" >/dev/null
 fi
 
+# The daemon's memory over 1,000 one-second cycles (~17 min) runs beside the rest: it is light
+# (mostly 304s) and bounded by the clock, not the CPU. Its table is printed last.
+python3 bench/daemon_bench.py --feedwatch "$PWD/.build/release/feedwatch" --work "$WORK/daemon" \
+  --cycles "${DAEMON_CYCLES:-1000}" > "$WORK/daemon.md" 2>&1 &
+daemon_bench=$!
+
 echo "## feedwatch parse benchmark — $(date -u +%Y-%m-%d)"
 echo
 echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr);"
@@ -38,3 +44,17 @@ python3 bench/poll_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/rel
 python3 bench/match_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/release/feedwatch" \
   --config config/feedwatch.toml --vocabulary "$SHARED/corpus/dev" --work "$WORK" --runs "$RUNS"
 python3 bench/deliver_bench.py --feedwatch "$PWD/.build/release/feedwatch" --work "$WORK/deliver" --runs "$RUNS"
+# The store: new-or-seen classification with 1M and 10M stories already recorded (its own package,
+# so that it never slows feedwatch's build). STORE_SIZES overrides the sizes.
+( cd bench/store && swift build -c release >&2 )
+echo
+echo "### Store: new-or-seen classification (polls of 50 stories on random feeds)"
+echo
+echo "| stories stored | seeding, stories/s | polls all seen, stories/s | polls 10 % new, stories/s | store MB | bytes/story |"
+echo "|---|---|---|---|---|---|"
+for n in ${STORE_SIZES:-1000000 10000000}; do
+  bench/store/.build/release/store-bench --stories "$n" --dir "$WORK/store-$n"
+  rm -rf "$WORK/store-$n"
+done
+wait "$daemon_bench"
+grep -v '\[notice\]' "$WORK/daemon.md"

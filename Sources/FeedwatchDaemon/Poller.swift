@@ -7,6 +7,7 @@ import FeedwatchNormalise
 import FeedwatchParse
 public import FeedwatchStore
 public import Logging
+import Synchronization
 
 /// What one poll of one feed did, for logs, `once`'s exit code and the scheduler.
 public struct PollReport: Sendable {
@@ -35,6 +36,7 @@ public final class Poller: Sendable {
     private let defaultInterval: Duration
     private let minInterval: Duration
     private let acrossFeeds: Duration?
+    private let unreliableFeeds = Mutex(Set<String>())
     private let maxInterval: Duration
     private let logger: Logger
     /// The JSON-lines outputs: where feed.failing and feed.recovered are written.
@@ -141,9 +143,21 @@ public final class Poller: Sendable {
         } catch let e {
             error = "\(e)"
         }
+        noteUnreliableIDs(feed.url, recorded, of: stories.count)
         return PollReport(
             url: feed.url, status: result.status, error: error, warning: warning, notModified: poll.notModified,
             entries: entries, result: recorded, errorStreak: streak, nextPollAt: next)
+    }
+
+    /// Says once per feed (per process) when more than 5 % of a document's ids did not identify
+    /// their stories, as FreshRSS does: the operator learns why this feed's stories are identified
+    /// by link and text; nothing else changes, that fallback is the identity model for every feed.
+    private func noteUnreliableIDs(_ url: String, _ r: RecordResult, of count: Int) {
+        guard r.unreliableIDs > 0, r.unreliableIDs * 20 > count else { return }
+        guard unreliableFeeds.withLock({ $0.insert(url).inserted }) else { return }
+        logger.notice(
+            "this feed's ids (guids) are unreliable: they change between polls or name several stories; its stories are identified by their link and text",
+            metadata: ["feed": "\(url)", "stories": "\(count)", "unreliable": "\(r.unreliableIDs)"])
     }
 
     /// Where this poll says the feed now lives: the end of a chain of permanent redirects (301,

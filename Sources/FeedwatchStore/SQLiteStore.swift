@@ -36,7 +36,7 @@ public final class SQLiteStore: Sendable {
                 // Reads through a memory map instead of read(2) into SQLite's own page cache: the
                 // lookups of every poll touch pages all over the story indexes. The mapping is the
                 // kernel's page cache, shared and reclaimable, not memory of our own.
-                try db.execute(sql: "PRAGMA mmap_size = 268435456")
+                try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             }
             pool = try DatabasePool(path: path, configuration: config)
             try SQLiteStore.migrator.migrate(pool)
@@ -292,6 +292,8 @@ public final class SQLiteStore: Sendable {
                 for story in stories {
                     let sighting = try classify(db, feedID: feedID, story: story)
                     members.append(sighting.key)
+                    // Its id led elsewhere: the id changed since, or names another story.
+                    if story.keySource == .id, sighting.key != Data(story.key) { result.unreliableIDs += 1 }
                     let update: StoryUpdate?
                     switch sighting {
                     case .seen(let key, let lastSeen):

@@ -120,6 +120,9 @@ public struct RecordResult: Sendable, Equatable {
     public var updated = 0
     /// New to this feed, but another feed had them within the duplicate window: not announced.
     public var duplicates = 0
+    /// Stories whose publisher id did not identify them: known under another id (by link or text),
+    /// or an id already naming a different story.
+    public var unreliableIDs = 0
     public var seen = 0
     public var events = 0
 

@@ -177,11 +177,13 @@ struct WebhookDeliveryTests {
                 retry_for = "1s"
                 """
         ).write(toFile: config, atomically: true, encoding: .utf8)
+        // The first attempt fails; whether it or the next one (3 s later) passes the 1 s horizon
+        // depends on how fast this machine runs the first: either way it ends dead-lettered.
         let first = try await BinaryRun.run(["once", "--config", config])
-        #expect(first.status == 75)
+        #expect(first.status == 75 || first.stderr.contains("event dead-lettered"), "\(first.stderr)")
         try await Task.sleep(for: .seconds(3))
         let second = try await BinaryRun.run(["once", "--config", config])
-        #expect(second.stderr.contains("event dead-lettered"), "\(second.stderr)")
+        #expect((first.stderr + second.stderr).contains("event dead-lettered"), "\(second.stderr)")
         let dead = try await BinaryRun.run(["outbox", "list", "--dead", "--config", config])
         #expect(dead.stdout.contains("dead"), "\(dead.stdout)")
         #expect(dead.stdout.contains("HTTP 500"), "\(dead.stdout)")

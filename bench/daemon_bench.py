@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""The daemon's memory over time: idle RSS, and RSS after 10, 100, 500 and 1,000 poll cycles.
+
+Usage: daemon_bench.py --feedwatch BIN --work DIR [--feeds 10] [--cycles 1000] [--port 18091]
+
+A loopback nginx serves the feeds (ETag on, so an unchanged feed costs a 304). The daemon runs
+with interval = min_interval = 1 s, one watch, a JSON-lines output and the metrics endpoint; one
+feed gains a matching story every 2 s, so parsing, recording, matching and delivery run all along,
+not only 304s. A cycle is one poll of every feed (polls / feeds, from feedwatch_polls_total).
+VmRSS and VmHWM come from /proc. "Idle" is the same daemon with interval = 1h, 10 s after its
+first cycle. 1,000 cycles take about 17 minutes (the interval's lower bound is a second).
+"""
+import argparse, os, re, shutil, subprocess, sys, time, urllib.request
+
+def rss(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                k, v = line.split(":")
+                out[k] = int(v.split()[0]) / 1024
+    return out
+
+def polls(port):
+    try:
+        text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+    except OSError:
+        return 0
+    return sum(float(m) for m in re.findall(r'^feedwatch_polls_total\{[^}]*\} ([0-9.e+]+)$', text, re.M))
+
+def feed(i, items):
+    body = "".join("<item><title>%s</title><link>http://example.org/%d/%d</link><guid>f%d-%d</guid>"
+                   "<description>Coalition advisers in Baghdad, item %d.</description></item>"
+                   % (t, i, k, i, k, k) for k, t in items)
+    return '<?xml version="1.0"?><rss version="2.0"><channel><title>Feed %d</title>%s</channel></rss>' % (i, body)
+
+def config(work, port, metrics, feeds, interval):
+    text = ('state_dir = "%s/state"\nlog_dir = "%s"\ninterval = "%s"\n[fetch]\nallow_addresses = ["127.0.0.1/32"]\n'
+            'min_interval = "1s"\nper_host = 16\n[metrics]\nlisten = "127.0.0.1:%d"\n'
+            '[[watch]]\nname = "iraq"\nmatch = \'Iraq*\'\n[[output]]\nname = "events"\ntype = "jsonl"\n'
+            'path = "events.jsonl"\n' % (work, work, interval, metrics))
+    for i in range(feeds):
+        text += '[[feed]]\nurl = "http://127.0.0.1:%d/f%d.xml"\n' % (port, i)
+    return text
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--feedwatch", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--feeds", type=int, default=10)
+    ap.add_argument("--cycles", type=int, default=1000)
+    ap.add_argument("--port", type=int, default=18091)
+    a = ap.parse_args()
+    work = os.path.abspath(a.work)
+    shutil.rmtree(work, ignore_errors=True)
+    for d in ("serve", "nginx", "idle", "busy"):
+        os.makedirs(os.path.join(work, d))
+    items = {i: [(k, "Story %d" % k) for k in range(30)] for i in range(a.feeds)}
+    for i in range(a.feeds):
+        with open(os.path.join(work, "serve", "f%d.xml" % i), "w") as f:
+            f.write(feed(i, items[i]))
+    conf = os.path.join(work, "nginx", "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""worker_processes 1;
+daemon on;
+pid %(w)s/nginx/nginx.pid;
+error_log %(w)s/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path %(w)s/nginx/tmp_body;
+    proxy_temp_path %(w)s/nginx/tmp_proxy;
+    fastcgi_temp_path %(w)s/nginx/tmp_fcgi;
+    uwsgi_temp_path %(w)s/nginx/tmp_uwsgi;
+    scgi_temp_path %(w)s/nginx/tmp_scgi;
+    types { application/rss+xml xml; }
+    etag on;
+    server { listen 127.0.0.1:%(p)d; root %(w)s/serve; }
+}
+""" % dict(w=work, p=a.port))
+    subprocess.run(["nginx", "-c", conf, "-p", os.path.join(work, "nginx")], check=True)
+    rows = []
+    try:
+        # Idle: everything polled once, nothing due for an hour.
+        cfg = os.path.join(work, "idle", "feedwatch.toml")
+        with open(cfg, "w") as f:
+            f.write(config(os.path.join(work, "idle"), a.port, a.port + 1, a.feeds, "1h"))
+        p = subprocess.Popen([a.feedwatch, "run", "-c", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while polls(a.port + 1) < a.feeds and time.time() < deadline:
+            time.sleep(0.5)
+        time.sleep(10)
+        idle = rss(p.pid)
+        p.terminate()
+        p.wait()
+        rows.append(("idle, after the first cycle", 1, idle))
+
+        cfg = os.path.join(work, "busy", "feedwatch.toml")
+        with open(cfg, "w") as f:
+            f.write(config(os.path.join(work, "busy"), a.port, a.port + 2, a.feeds, "1s"))
+        p = subprocess.Popen([a.feedwatch, "run", "-c", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        marks = [m for m in (10, 100, 500, 1000) if m <= a.cycles] or [a.cycles]
+        start = time.time()
+        last_change = 0.0
+        n = 30
+        while marks and time.time() - start < a.cycles * 3 + 120:
+            if time.time() - last_change >= 2:
+                i = n % a.feeds
+                items[i] = [(n, "Iraq story %d" % n)] + items[i][:29]
+                tmp = os.path.join(work, "serve", "f%d.tmp" % i)
+                with open(tmp, "w") as f:
+                    f.write(feed(i, items[i]))
+                os.replace(tmp, os.path.join(work, "serve", "f%d.xml" % i))
+                n += 1
+                last_change = time.time()
+            cycles = polls(a.port + 2) / a.feeds
+            if cycles >= marks[0]:
+                rows.append(("after %d cycles" % marks[0], cycles, rss(p.pid)))
+                marks.pop(0)
+            time.sleep(0.5)
+        p.terminate()
+        p.wait()
+        events = sum(1 for _ in open(os.path.join(work, "busy", "events.jsonl")))
+    finally:
+        subprocess.run(["nginx", "-c", conf, "-p", os.path.join(work, "nginx"), "-s", "stop"])
+    print()
+    print("### Daemon memory: %d feeds, interval 1 s, a new matching story every 2 s" % a.feeds)
+    print()
+    print("| when | cycles | RSS MB | peak RSS MB |")
+    print("|---|---|---|---|")
+    for name, cycles, r in rows:
+        print("| %s | %.0f | %.1f | %.1f |" % (name, cycles, r.get("VmRSS", 0), r.get("VmHWM", 0)))
+    print()
+    print("%d events written during the run." % events)
+
+if __name__ == "__main__":
+    main()
