@@ -33,10 +33,6 @@ public final class SQLiteStore: Sendable {
                 // NORMAL is durable in WAL mode up to the last checkpoint of a power loss; a process
                 // crash loses no committed transaction.
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                // Reads through a memory map instead of read(2) into SQLite's own page cache: the
-                // lookups of every poll touch pages all over the story indexes. The mapping is the
-                // kernel's page cache, shared and reclaimable, not memory of our own.
-                try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             }
             pool = try DatabasePool(path: path, configuration: config)
             try SQLiteStore.migrator.migrate(pool)
@@ -371,20 +367,18 @@ public final class SQLiteStore: Sendable {
     }
 
     /// Whether another feed has had this story (the same canonical link, or the same title and
-    /// body) since `since`: the same wire story through several outlets is announced once.
+    /// body) since `since`: the same wire story through several outlets is announced once. The
+    /// unary `+` keeps SQLite on the hash indexes: on a busy store most stories are recent, and the
+    /// first-seen index would have it scan them all.
     private func isDuplicate(_ db: Database, of story: Story, feedID: Int64, since: Int64) throws -> Bool {
-        if let link = story.linkHash,
-            try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT 1 FROM story WHERE link_hash = ? AND feed_id != ? AND first_seen_at >= ? LIMIT 1"),
-                arguments: [Data(link), feedID, since]) != nil
-        {
-            return true
-        }
-        return try Int64.fetchOne(
+        // One statement (SQLite answers the OR from both hash indexes): this runs for every new story.
+        try Int64.fetchOne(
             db.cachedStatement(
-                sql: "SELECT 1 FROM story WHERE text_hash = ? AND feed_id != ? AND first_seen_at >= ? LIMIT 1"),
-            arguments: [Data(story.textHash), feedID, since]) != nil
+                sql: """
+                    SELECT 1 FROM story WHERE (link_hash = ? OR text_hash = ?) AND feed_id != ? AND +first_seen_at >= ?
+                    LIMIT 1
+                    """),
+            arguments: [story.linkHash.map { Data($0) }, Data(story.textHash), feedID, since]) != nil
     }
 
     /// Notes which stories the feed's document listed: those the previous document listed and this
@@ -478,17 +472,20 @@ public final class SQLiteStore: Sendable {
         let key = Data(story.key)
         let content = Data(story.contentHash)
         var reused = false
-        // The common case first, with the fewest columns: the same key, the same version.
-        if let lastSeen = try Int64.fetchOne(
+        // The common case first, in one cheap read: the key absent (nil), present in another
+        // version (-1), or the same version (when it was last marked seen).
+        let known = try Int64.fetchOne(
             db.cachedStatement(
-                sql: "SELECT last_seen_at FROM story WHERE feed_id = ? AND key = ? AND content_hash = ?"),
-            arguments: [feedID, key, content])
-        {
-            return .seen(key: key, lastSeen: lastSeen)
-        }
-        if let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(Self.versionColumns) FROM story WHERE feed_id = ? AND key = ?"),
-            arguments: [feedID, key])
+                sql: """
+                    SELECT CASE WHEN content_hash = ? THEN last_seen_at ELSE -1 END FROM story
+                    WHERE feed_id = ? AND key = ?
+                    """),
+            arguments: [content, feedID, key])
+        if let lastSeen = known, lastSeen >= 0 { return .seen(key: key, lastSeen: lastSeen) }
+        if known != nil,
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(Self.versionColumns) FROM story WHERE feed_id = ? AND key = ?"),
+                arguments: [feedID, key])
         {
             let stored = StoredVersion(row)
             let sameLink = stored.linkHash != nil && stored.linkHash == story.linkHash.map { Data($0) }
@@ -496,10 +493,16 @@ public final class SQLiteStore: Sendable {
             if sameLink || sameTitle { return compare(stored, story) }
             reused = true
         }
-        if let link = story.linkHash,
+        // (A key made from the link was looked up as the key already.)
+        if story.keySource != .link, let link = story.linkHash,
             let row = try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT \(Self.versionColumns) FROM story WHERE feed_id = ? AND link_hash = ? LIMIT 1"),
+                    // INDEXED BY: without statistics SQLite prefers scanning the feed's rows by
+                    // primary key to an index lookup followed by a row fetch.
+                    sql: """
+                        SELECT \(Self.versionColumns) FROM story INDEXED BY story_by_link
+                        WHERE feed_id = ? AND link_hash = ? LIMIT 1
+                        """),
                 arguments: [feedID, Data(link)])
         {
             let stored = StoredVersion(row)
