@@ -13,7 +13,7 @@ import Synchronization
 /// What `feedwatch once` did.
 public struct OnceSummary: Sendable {
     public let reports: [PollReport]
-    /// Events still in the outbox after the delivery attempt, per output.
+    /// Events not delivered by this run, per output: still waiting, or dead-lettered during it.
     public let undelivered: [String: Int]
 
     public var failedFeeds: Int { reports.filter { $0.error != nil }.count }
@@ -98,6 +98,7 @@ public final class Daemon: Sendable {
     /// Polls every feed once, concurrently, then delivers what is due to every output.
     public func once(deliveryDeadline: Duration = .seconds(60)) async -> OnceSummary {
         let states = (try? store.feedStates()) ?? [:]
+        let deadBefore = (try? store.outboxCounts()) ?? [:]
         // At most twice the transfer limit in flight: a poll holds its parsed stories until the
         // store's single writer records them, so starting every feed at once would hold every
         // feed's stories in memory at once.
@@ -129,7 +130,11 @@ public final class Daemon: Sendable {
         prune()
         let counts = (try? store.outboxCounts()) ?? [:]
         var undelivered: [String: Int] = [:]
-        for w in workers { undelivered[w.name] = counts[w.name]?.pending ?? 0 }
+        // Waiting, or given up on during this run (dead-lettered): either way not delivered.
+        for w in workers {
+            let newlyDead = (counts[w.name]?.dead ?? 0) - (deadBefore[w.name]?.dead ?? 0)
+            undelivered[w.name] = (counts[w.name]?.pending ?? 0) + max(0, newlyDead)
+        }
         feedClient.shutdown()
         outputClient.shutdown()
         return OnceSummary(reports: reports, undelivered: undelivered)

@@ -11,7 +11,8 @@ struct OnceCommand: AsyncParsableCommand {
         abstract: "Poll every feed once, deliver new matches, and exit.",
         discussion: """
             Exit status: 0 when every feed was polled; 1 when any feed failed; 75 when feeds were \
-            polled but some events could not be delivered (they stay queued for the next run).
+            polled but some events could not be delivered (they stay queued for the next run, or were \
+            dead-lettered in this one: see feedwatch outbox list --dead).
             """)
 
     @OptionGroup var options: ConfigOptions
