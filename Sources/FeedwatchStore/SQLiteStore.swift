@@ -386,9 +386,12 @@ public final class SQLiteStore: Sendable {
     /// are written, so a poll of an unchanged feed writes no story row. A feed recorded before the
     /// store kept members has every stored story missing from this document marked as left.
     private func recordMembers(_ db: Database, feedID: Int64, members: [Data], now: Int64) throws {
-        let current = Set(members)
         let stored = try Data.fetchOne(
             db.cachedStatement(sql: "SELECT members FROM feed WHERE id = ?"), arguments: [feedID])
+        // The usual poll: the same document order as last time, compared byte for byte before any
+        // set is built.
+        if let stored, stored.count == members.count * 32, stored == Data(members.joined()) { return }
+        let current = Set(members)
         let previous: Set<Data>
         if let stored {
             previous = Set(stride(from: 0, to: stored.count - 31, by: 32).map { stored.subdata(in: $0..<$0 + 32) })
