@@ -16,6 +16,8 @@ public final class JSONLinesFile {
     private var fd: Int32 = -1
     /// Bytes removed from the end of the file when it was opened (a torn line), for the log.
     public private(set) var repairedBytes = 0
+    /// The `seq` and `id` of the file's last line when it was opened, if it is an event line.
+    public private(set) var lastEvent: (seq: Int64, id: String)?
 
     /// A write past a file-size limit (`ulimit -f`, `LimitFSIZE=`) raises SIGXFSZ, which kills the
     /// process by default; ignored, the write fails with EFBIG and is handled like a full disk.
@@ -45,6 +47,7 @@ public final class JSONLinesFile {
         guard opened >= 0 else { throw JSONLinesError.open(path, String(cString: strerror(errno))) }
         fd = opened
         repairedBytes = try repairTail()
+        lastEvent = readLastEvent()
     }
 
     /// Closes and opens the path again: after logrotate moved the file, writes go to a new one.
@@ -79,6 +82,24 @@ public final class JSONLinesFile {
         if fsync && !isStdout && Glibc.fsync(fd) != 0 {
             throw JSONLinesError.write(path, "fsync: " + String(cString: strerror(errno)))
         }
+    }
+
+    /// The last line's `seq` and `id` (the file ends at a newline after `repairTail`).
+    private func readLastEvent() -> (seq: Int64, id: String)? {
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 1 else { return nil }
+        let count = Int(min(Int64(st.st_size), 1 << 20))
+        var tail = [UInt8](repeating: 0, count: count)
+        let n = tail.withUnsafeMutableBytes {
+            pread(fd, $0.baseAddress, count, off_t(Int64(st.st_size) - Int64(count)))
+        }
+        guard n == count else { return nil }
+        let body = tail.dropLast()  // the final newline
+        let line = body.lastIndex(of: 0x0A).map { body[($0 + 1)...] } ?? body[...]
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            let seq = (object["seq"] as? NSNumber)?.int64Value, let id = object["id"] as? String
+        else { return nil }
+        return (seq, id)
     }
 
     /// Cuts the file back to its last newline; returns the number of bytes removed.

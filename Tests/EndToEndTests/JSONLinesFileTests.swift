@@ -60,4 +60,30 @@ struct JSONLinesFileTests {
         let schema = try EventSchema.validate(file)
         #expect(schema.status == 0, "\(schema.output)")
     }
+
+    @Test("an event the file already ends with (written, then killed before it was acknowledged) is not written again")
+    func writtenNotAcknowledged() async throws {
+        let dir = try TemporaryDirectory()
+        let (server, config) = try await Self.setUp(dir, stories: 3)
+        defer { Task { await server.stop() } }
+        let file = dir.path("log/events.jsonl")
+        try FileManager.default.createDirectory(atPath: dir.path("log"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: "/dev/full")
+        let held = try await BinaryRun.run(["once", "--config", config])
+        #expect(held.status == 75, "\(held.stderr)")
+        let listed = try await BinaryRun.run(["outbox", "list", "--json", "--config", config])
+        let pending = listed.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let first = try #require(pending.first { $0["seq"] as? Int == 1 }?["id"] as? String)
+        // As a crash would leave it: the first event's line in the file, its acknowledgement lost.
+        try FileManager.default.removeItem(atPath: file)
+        try "{\"seq\":1,\"v\":1,\"id\":\"\(first)\"}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .seconds(3))  // the file output's retry delay
+        let run = try await BinaryRun.run(["once", "--config", config])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = try OnceTests.lines(file)
+        #expect(lines.compactMap { $0["seq"] as? Int } == [1, 2, 3])
+        #expect(lines.compactMap { $0["id"] as? String }.filter { $0 == first }.count == 1)
+    }
 }
