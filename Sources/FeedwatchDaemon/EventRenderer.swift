@@ -39,22 +39,7 @@ enum EventRenderer {
         }
         let id = "evt_" + Digest.hex(Array(Digest.sha256("\(type)\n\(feedURL)\n\(since.seconds)").prefix(16)))
         var w = JSONWriter(capacity: 512)
-        w.beginObject()
-        w.key("v")
-        w.value(schemaVersion)
-        w.key("type")
-        w.value(type)
-        w.key("id")
-        w.value(id)
-        w.key("detected_at")
-        w.value(at)
-        w.key("feed")
-        w.beginObject()
-        w.key("url")
-        w.value(feedURL)
-        w.key("title")
-        w.value(feedTitle)
-        w.endObject()
+        writeHeader(&w, type: type, id: id, at: at, feedURL: feedURL, feedTitle: feedTitle)
         switch change {
         case .failing(let failures, let error, let lastSuccess):
             w.key("failures")
@@ -71,6 +56,29 @@ enum EventRenderer {
         return (id, w.bytes)
     }
 
+    /// Opens an event object with the fields every event starts with: `v`, `type`, `id`,
+    /// `detected_at`, `feed`.
+    private static func writeHeader(
+        _ w: inout JSONWriter, type: String, id: String, at: Timestamp, feedURL: String, feedTitle: String
+    ) {
+        w.beginObject()
+        w.key("v")
+        w.value(schemaVersion)
+        w.key("type")
+        w.value(type)
+        w.key("id")
+        w.value(id)
+        w.key("detected_at")
+        w.value(at)
+        w.key("feed")
+        w.beginObject()
+        w.key("url")
+        w.value(feedURL)
+        w.key("title")
+        w.value(feedTitle)
+        w.endObject()
+    }
+
     static func type(_ sighting: StorySighting) -> String { sighting.update == nil ? "story.new" : "story.updated" }
 
     /// `story.new`, or `story.updated` with `changes` (["title", "link", "body"]) and `previous`
@@ -78,22 +86,7 @@ enum EventRenderer {
     static func story(_ new: StorySighting, id: String, matches: [WatchMatch]) -> [UInt8] {
         var w = JSONWriter(capacity: 2048)
         let e = new.story.entry
-        w.beginObject()
-        w.key("v")
-        w.value(schemaVersion)
-        w.key("type")
-        w.value(type(new))
-        w.key("id")
-        w.value(id)
-        w.key("detected_at")
-        w.value(new.detectedAt)
-        w.key("feed")
-        w.beginObject()
-        w.key("url")
-        w.value(new.feedURL)
-        w.key("title")
-        w.value(new.feedTitle)
-        w.endObject()
+        writeHeader(&w, type: type(new), id: id, at: new.detectedAt, feedURL: new.feedURL, feedTitle: new.feedTitle)
         w.key("story")
         w.beginObject()
         w.key("id")

@@ -129,7 +129,7 @@ public final class Poller: Sendable {
                 "feed moved permanently; fetching its new address from now on (update the configuration)",
                 metadata: ["feed": "\(feed.url)", "moved_to": "\(to)"])
         }
-        let ranks = BacklogRank.ranks(stories, now: now)
+        let ranks = BacklogRank.ranks(oldestFirst: stories)
         var recorded = RecordResult()
         do {
             recorded = try store.record(
@@ -242,22 +242,17 @@ public enum PollTiming {
 
 /// The backlog policy applied on a feed's first poll.
 enum BacklogRank {
-    /// The position of each story counted from the newest (by publication date; undated stories
-    /// count as published now; ties keep document order).
-    static func ranks(_ stories: [Story], now: Timestamp) -> [[UInt8]: Int] {
-        let ordered = stories.enumerated().sorted { a, b in
-            let da = effectiveDate(a.element, now: now)
-            let db = effectiveDate(b.element, now: now)
-            return da != db ? da > db : a.offset < b.offset
-        }
+    /// The position of each story counted from the newest, read off stories already in
+    /// `oldestFirst` order (the newest is last): no second sort per poll.
+    static func ranks(oldestFirst stories: [Story]) -> [[UInt8]: Int] {
         var out: [[UInt8]: Int] = [:]
-        for (rank, item) in ordered.enumerated() { out[item.element.key] = rank }
+        for (i, story) in stories.enumerated() { out[story.key] = stories.count - 1 - i }
         return out
     }
 
     /// The stories in the order they are announced: oldest first, as a reader of a chat channel
-    /// or a log expects. Feeds list newest first, so stories with the same date keep the reverse
-    /// of document order.
+    /// or a log expects (by publication date; undated stories count as published now). Feeds list
+    /// newest first, so stories with the same date keep the reverse of document order.
     static func oldestFirst(_ stories: [Story], now: Timestamp) -> [Story] {
         stories.enumerated().sorted { a, b in
             let da = effectiveDate(a.element, now: now)
