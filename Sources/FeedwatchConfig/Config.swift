@@ -33,8 +33,8 @@ public struct Config: Sendable {
     /// still in its feed is never forgotten). Default 60 days.
     public var forgetAfter: Duration = .seconds(60 * 86_400)
     /// `[stories] across_feeds`: a story that another feed had within this window (same canonical
-    /// link, or same title and body) is not announced again; nil (`"off"`) announces each feed's
-    /// copy. Default 48 hours.
+    /// link, same title and body, or a nearly identical body from another publisher) is not
+    /// announced again; nil (`"off"`) announces each feed's copy. Default 48 hours.
     public var acrossFeeds: Duration? = .seconds(48 * 3600)
 }
 

@@ -314,7 +314,7 @@ public final class Daemon: Sendable {
     /// Forgets stories that left their feed more than `[stories] forget_after` ago.
     private func prune() {
         do {
-            let n = try store.prune(retention: config.forgetAfter, now: .now())
+            let n = try store.prune(retention: config.forgetAfter, duplicateWindow: config.acrossFeeds, now: .now())
             if n > 0 {
                 logger.notice(
                     "forgot stories that left their feeds",

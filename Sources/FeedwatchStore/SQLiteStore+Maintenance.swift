@@ -32,7 +32,11 @@ public struct ExportedStory: Sendable {
     public var link: String?
     public var published: Timestamp?
     public var firstSeen: Timestamp
+    /// The last document of its feed that listed it.
     public var lastSeen: Timestamp
+    /// For a copy of a story another feed had first (not announced): that story's feed, key, and
+    /// what gave the copy away ("link", "text" or "fingerprint").
+    public var copyOf: (feedURL: String, key: String, by: String)?
 }
 
 extension SQLiteStore {
@@ -73,6 +77,33 @@ extension SQLiteStore {
         }
     }
 
+    /// Forgets the near-duplicate fingerprints of stories first seen before `before`: they only
+    /// serve the cross-feed window (`[stories] across_feeds`). Returns how many.
+    @discardableResult
+    public func forgetFingerprints(seenBefore before: Timestamp, chunk: Int = 20000) throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try wrap("prune fingerprints") {
+                try pool.write { db in
+                    // Sketch ids grow with time: the bands of the oldest go first, then they.
+                    guard
+                        let last = try Int64.fetchOne(
+                            db,
+                            sql: """
+                                SELECT MAX(id) FROM (
+                                    SELECT id FROM story_sketch WHERE seen_at < ? ORDER BY seen_at LIMIT ?)
+                                """, arguments: [before.seconds, chunk])
+                    else { return 0 }
+                    try db.execute(sql: "DELETE FROM story_band WHERE sketch <= ?", arguments: [last])
+                    try db.execute(sql: "DELETE FROM story_sketch WHERE id <= ?", arguments: [last])
+                    return db.changesCount
+                }
+            }
+            total += deleted
+            if deleted < chunk { return total }
+        }
+    }
+
     /// Forgets a feed: its state and every story seen in it (its events still in the outbox
     /// stay). Its next poll is a first poll again, reported by each watch's `backlog`.
     /// Returns the number of stories forgotten, nil when the store does not know the feed.
@@ -83,6 +114,10 @@ extension SQLiteStore {
                 else { return nil }
                 try db.execute(sql: "DELETE FROM story WHERE feed_id = ?", arguments: [id])
                 let stories = db.changesCount
+                try db.execute(
+                    sql: "DELETE FROM story_band WHERE sketch IN (SELECT id FROM story_sketch WHERE feed_id = ?)",
+                    arguments: [id])
+                try db.execute(sql: "DELETE FROM story_sketch WHERE feed_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM feed WHERE id = ?", arguments: [id])
                 return stories
             }
@@ -97,7 +132,8 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT f.url, f.title, f.last_document_at, COUNT(s.key) AS n, MIN(s.first_seen_at) AS first,
-                            MAX(s.last_seen_at) AS last,
+                            MAX(CASE WHEN s.left_at IS NULL THEN MAX(s.last_seen_at, COALESCE(f.last_document_at, 0))
+                                ELSE s.last_seen_at END) AS last,
                             SUM(CASE WHEN s.left_at IS NOT NULL THEN 1 ELSE 0 END) AS gone
                         FROM feed f LEFT JOIN story s ON s.feed_id = f.id GROUP BY f.id ORDER BY f.url
                         """)
@@ -131,10 +167,18 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT f.url, s.key, s.key_source, s.content_hash, s.title, s.link, s.published,
-                            s.first_seen_at, s.last_seen_at
-                        FROM story s JOIN feed f ON f.id = s.feed_id ORDER BY f.url, s.first_seen_at, s.key
+                            s.first_seen_at,
+                            CASE WHEN s.left_at IS NULL THEN MAX(s.last_seen_at, COALESCE(f.last_document_at, 0))
+                                ELSE s.last_seen_at END AS last_seen_at,
+                            o.url AS copy_of_url, s.copy_of_key, s.copy_by
+                        FROM story s JOIN feed f ON f.id = s.feed_id LEFT JOIN feed o ON o.id = s.copy_of_feed
+                        ORDER BY f.url, s.first_seen_at, s.key
                         """)
                 while let row = try rows.next() {
+                    let copyOf: (String, String, String)? =
+                        if let url = row["copy_of_url"] as String?, let key = row["copy_of_key"] as Data? {
+                            (url, Digest.hex(Array(key)), row["copy_by"] ?? "")
+                        } else { nil }
                     try body(
                         ExportedStory(
                             feedURL: row["url"], key: Digest.hex(Array(row["key"] as Data)),
@@ -142,7 +186,7 @@ extension SQLiteStore {
                             contentHash: Digest.hex(Array(row["content_hash"] as Data)), title: row["title"],
                             link: row["link"], published: (row["published"] as Int64?).map(Timestamp.init),
                             firstSeen: Timestamp(seconds: row["first_seen_at"]),
-                            lastSeen: Timestamp(seconds: row["last_seen_at"])))
+                            lastSeen: Timestamp(seconds: row["last_seen_at"]), copyOf: copyOf))
                 }
             }
         }

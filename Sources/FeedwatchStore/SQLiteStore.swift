@@ -144,6 +144,35 @@ public final class SQLiteStore: Sendable {
                     CREATE INDEX story_by_text ON story(text_hash, feed_id);
                     """)
         }
+        // v6: each feed's latest document as (content hash, stored key) pairs (`listed`, replacing
+        // `members`), so that a story the previous poll listed is known without a lookup; the
+        // near-duplicate fingerprints of recent stories (`story_sketch`, found through their LSH
+        // bands in `story_band`, both kept for the cross-feed window only); and, for a story
+        // recorded as another feed's copy, which story it copies.
+        m.registerMigration("v6") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE feed ADD COLUMN listed BLOB;
+                    UPDATE feed SET members = NULL;
+                    ALTER TABLE story ADD COLUMN copy_of_feed INTEGER;
+                    ALTER TABLE story ADD COLUMN copy_of_key BLOB;
+                    ALTER TABLE story ADD COLUMN copy_by TEXT;
+                    CREATE TABLE story_sketch (
+                        id INTEGER PRIMARY KEY,
+                        feed_id INTEGER NOT NULL,
+                        key BLOB NOT NULL,
+                        publisher TEXT NOT NULL,
+                        seen_at INTEGER NOT NULL,
+                        minhash BLOB NOT NULL
+                    );
+                    CREATE INDEX story_sketch_by_seen ON story_sketch(seen_at);
+                    CREATE TABLE story_band (
+                        band INTEGER NOT NULL,
+                        sketch INTEGER NOT NULL,
+                        PRIMARY KEY (band, sketch)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 
@@ -283,23 +312,22 @@ public final class SQLiteStore: Sendable {
                         failingSince, feedID,
                     ])
                 }
-                var members: [Data] = []
-                members.reserveCapacity(stories.count)
+                // What the previous document listed: a story listed again in the same version is
+                // seen without a lookup (the usual poll of a feed that does not answer 304).
+                let before = try listed(db, feedID: feedID)
+                var listing = Listing(capacity: stories.count)
                 for story in stories {
-                    let sighting = try classify(db, feedID: feedID, story: story)
-                    members.append(sighting.key)
+                    let content = Data(story.contentHash)
+                    let sighting =
+                        if let key = before.keys[content] { Sighting.seen(key: key) } else {
+                            try classify(db, feedID: feedID, story: story)
+                        }
+                    listing.add(content: content, key: sighting.key)
                     // Its id led elsewhere: the id changed since, or names another story.
                     if story.keySource == .id, sighting.key != Data(story.key) { result.unreliableIDs += 1 }
                     let update: StoryUpdate?
                     switch sighting {
-                    case .seen(let key, let lastSeen):
-                        // Refreshed once a day at most (see `lastSeenGranularity`): a seen story then
-                        // costs one indexed read, the common case of every poll.
-                        if lastSeen.map({ now - $0 >= Self.lastSeenGranularity }) ?? true {
-                            try db.cachedStatement(
-                                sql: "UPDATE story SET last_seen_at = ? WHERE feed_id = ? AND key = ?"
-                            ).execute(arguments: [now, feedID, key])
-                        }
+                    case .seen:
                         result.seen += 1
                         continue
                     case .noise(let key):
@@ -311,26 +339,22 @@ public final class SQLiteStore: Sendable {
                         result.updated += 1
                         update = change
                     case .new(let key):
-                        try db.cachedStatement(
-                            sql: """
-                                INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash,
-                                    title, link, published, first_seen_at, last_seen_at, summary, content, categories,
-                                    authors, title_hash, body_hash)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                """
-                        ).execute(arguments: [
-                            feedID, key, story.keySource.rawValue, Data(story.contentHash),
-                            story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
-                            story.entry.published?.seconds, now, now, story.entry.summary,
-                            Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
-                            story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
-                            Data(story.titleHash), Data(story.bodyHash),
-                        ])
+                        // Fingerprints serve the cross-feed check only: none without it.
+                        let fingerprint = duplicateWindow == nil ? nil : Fingerprint.of(story)
+                        let copy = try duplicateWindow.flatMap {
+                            try original(
+                                db, of: story, fingerprint: fingerprint, feedID: feedID, feedURL: feedURL,
+                                since: now - $0.seconds)
+                        }
+                        try insert(db, feedID: feedID, key: key, story: story, copy: copy, now: now)
+                        if let fingerprint {
+                            try remember(
+                                db, fingerprint, feedID: feedID, key: key,
+                                publisher: Fingerprint.publisher(of: story, feedURL: feedURL), now: now)
+                        }
                         result.new += 1
                         update = nil
-                        if let window = duplicateWindow,
-                            try isDuplicate(db, of: story, feedID: feedID, since: now - window.seconds)
-                        {
+                        if copy != nil {
                             result.duplicates += 1
                             continue
                         }
@@ -345,7 +369,7 @@ public final class SQLiteStore: Sendable {
                     }
                 }
                 if poll.error == nil, !stories.isEmpty {
-                    try recordMembers(db, feedID: feedID, members: members, now: now)
+                    try recordListing(db, feedID: feedID, before: before, now: listing, at: now)
                 }
                 try updateFeed(db, feedID: feedID, poll: poll, title: title, listedEntries: !stories.isEmpty)
                 return result
@@ -366,60 +390,168 @@ public final class SQLiteStore: Sendable {
         return failingSince.map { .recovered(failingSince: $0) }
     }
 
-    /// Whether another feed has had this story (the same canonical link, or the same title and
-    /// body) since `since`: the same wire story through several outlets is announced once. The
-    /// unary `+` keeps SQLite on the hash indexes: on a busy store most stories are recent, and the
-    /// first-seen index would have it scan them all.
-    private func isDuplicate(_ db: Database, of story: Story, feedID: Int64, since: Int64) throws -> Bool {
-        // One statement (SQLite answers the OR from both hash indexes): this runs for every new story.
-        try Int64.fetchOne(
+    /// The story another feed had first.
+    struct Original {
+        var feedID: Int64
+        var key: Data
+        /// What gave the copy away: "link", "text" (title and body) or "fingerprint" (the body
+        /// nearly the same, `Fingerprint`).
+        var by: String
+    }
+
+    /// The story that another feed had since `since` and that `story` copies: the same canonical
+    /// link, the same title and body, or a body whose fingerprint is within
+    /// `Fingerprint.nearSimilarity` of this one's, published by someone else (the wire story
+    /// re-published with a changed word). The same story through several outlets is announced once.
+    private func original(
+        _ db: Database, of story: Story, fingerprint: Fingerprint?, feedID: Int64, feedURL: String, since: Int64
+    ) throws -> Original? {
+        // The unary `+` keeps SQLite on the hash indexes: on a busy store most stories are recent,
+        // and the first-seen index would have it scan them all.
+        if let link = story.linkHash,
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql:
+                        "SELECT feed_id, key FROM story WHERE link_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1"
+                ), arguments: [Data(link), feedID, since])
+        {
+            return Original(feedID: row["feed_id"], key: row["key"], by: "link")
+        }
+        if let row = try Row.fetchOne(
             db.cachedStatement(
-                sql: """
-                    SELECT 1 FROM story WHERE (link_hash = ? OR text_hash = ?) AND feed_id != ? AND +first_seen_at >= ?
-                    LIMIT 1
-                    """),
-            arguments: [story.linkHash.map { Data($0) }, Data(story.textHash), feedID, since]) != nil
+                sql:
+                    "SELECT feed_id, key FROM story WHERE text_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1"
+            ),
+            arguments: [Data(story.textHash), feedID, since])
+        {
+            return Original(feedID: row["feed_id"], key: row["key"], by: "text")
+        }
+        guard let fingerprint else { return nil }
+        // Stories sharing a band with this one, from other feeds and publishers, in the window:
+        // almost always none; compared by their signatures.
+        let publisher = Fingerprint.publisher(of: story, feedURL: feedURL)
+        let candidates = try db.cachedStatement(
+            sql: """
+                SELECT k.feed_id, k.key, k.minhash FROM story_band b JOIN story_sketch k ON k.id = b.sketch
+                WHERE b.band = ? AND k.feed_id != ? AND k.publisher != ? AND k.seen_at >= ?
+                """)
+        var best: (similarity: Double, original: Original)?
+        for band in Set(fingerprint.bands) {
+            let rows = try Row.fetchCursor(candidates, arguments: [band, feedID, publisher, since])
+            while let row = try rows.next() {
+                guard let other = Fingerprint(bytes: Array(row["minhash"] as Data)) else { continue }
+                let similarity = fingerprint.similarity(other)
+                if similarity >= Fingerprint.nearSimilarity, similarity > best?.similarity ?? 0 {
+                    best = (similarity, Original(feedID: row["feed_id"], key: row["key"], by: "fingerprint"))
+                }
+            }
+        }
+        return best?.original
+    }
+
+    /// Stores a story not seen before in this feed.
+    private func insert(_ db: Database, feedID: Int64, key: Data, story: Story, copy: Original?, now: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash,
+                    title, link, published, first_seen_at, last_seen_at, summary, content, categories,
+                    authors, title_hash, body_hash, copy_of_feed, copy_of_key, copy_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            feedID, key, story.keySource.rawValue, Data(story.contentHash),
+            story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
+            story.entry.published?.seconds, now, now, story.entry.summary,
+            Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
+            story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
+            Data(story.titleHash), Data(story.bodyHash), copy?.feedID, copy?.key, copy?.by,
+        ])
+    }
+
+    /// Keeps a new story's fingerprint for the cross-feed window, found through its bands.
+    private func remember(
+        _ db: Database, _ fingerprint: Fingerprint, feedID: Int64, key: Data, publisher: String, now: Int64
+    ) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO story_sketch(feed_id, key, publisher, seen_at, minhash) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [feedID, key, publisher, now, Data(fingerprint.bytes)])
+        let sketch = db.lastInsertedRowID
+        let band = try db.cachedStatement(sql: "INSERT OR IGNORE INTO story_band(band, sketch) VALUES (?, ?)")
+        for b in fingerprint.bands { try band.execute(arguments: [b, sketch]) }
+    }
+
+    /// A feed document's stories as the store identified them: for each version listed (its content
+    /// hash), the key of the stored story, in document order, each version once.
+    struct Listing {
+        var keys: [Data: Data] = [:]
+        var blob = Data()
+
+        init(capacity: Int) {
+            keys.reserveCapacity(capacity)
+            blob.reserveCapacity(capacity * 64)
+        }
+
+        /// The listing stored as `feed.listed`: 64-byte records, content hash then key.
+        init(blob: Data) {
+            self.blob = blob
+            keys.reserveCapacity(blob.count / 64)
+            var offset = blob.startIndex
+            while offset + 64 <= blob.endIndex {
+                keys[blob[offset..<offset + 32]] = blob[offset + 32..<offset + 64]
+                offset += 64
+            }
+        }
+
+        mutating func add(content: Data, key: Data) {
+            guard content.count == 32, key.count == 32, keys.updateValue(key, forKey: content) == nil else { return }
+            blob.append(content)
+            blob.append(key)
+        }
+
+        /// The stored stories listed.
+        var members: Set<Data> { Set(keys.values) }
+    }
+
+    /// What the feed's previous document listed (empty before the first, and for a feed last
+    /// recorded before the store kept listings).
+    private func listed(_ db: Database, feedID: Int64) throws -> Listing {
+        let blob = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT listed FROM feed WHERE id = ?"), arguments: [feedID])
+        return blob.map { Listing(blob: $0) } ?? Listing(capacity: 0)
     }
 
     /// Notes which stories the feed's document listed: those the previous document listed and this
-    /// one does not have left the feed now (`left_at`), those back in it have not. Only changes
-    /// are written, so a poll of an unchanged feed writes no story row. A feed recorded before the
-    /// store kept members has every stored story missing from this document marked as left.
-    private func recordMembers(_ db: Database, feedID: Int64, members: [Data], now: Int64) throws {
-        let stored = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT members FROM feed WHERE id = ?"), arguments: [feedID])
-        // The usual poll: the same document order as last time, compared byte for byte before any
-        // set is built.
-        if let stored, stored.count == members.count * 32, stored == Data(members.joined()) { return }
-        let current = Set(members)
-        let previous: Set<Data>
-        if let stored {
-            previous = Set(stride(from: 0, to: stored.count - 31, by: 32).map { stored.subdata(in: $0..<$0 + 32) })
-        } else {
-            previous = Set(
+    /// one does not have left the feed now (`left_at`; `last_seen_at` becomes the time of the last
+    /// document that listed them), those back in it have not. Only changes are written, so a poll
+    /// of an unchanged feed writes no story row. A feed recorded before the store kept listings has
+    /// every stored story missing from this document marked as left.
+    private func recordListing(_ db: Database, feedID: Int64, before: Listing, now: Listing, at time: Int64) throws {
+        // The usual poll: the same document as last time, compared byte for byte.
+        if !before.blob.isEmpty, before.blob == now.blob { return }
+        let current = now.members
+        let previous =
+            before.blob.isEmpty
+            ? Set(
                 try Data.fetchAll(
                     db.cachedStatement(sql: "SELECT key FROM story WHERE feed_id = ? AND left_at IS NULL"),
-                    arguments: [feedID]))
-        }
-        // An unchanged feed (the usual poll) lists what it listed: nothing to write.
-        if stored != nil, previous == current { return }
+                    arguments: [feedID])) : before.members
         let leave = try db.cachedStatement(
-            sql: "UPDATE story SET left_at = ? WHERE feed_id = ? AND key = ? AND left_at IS NULL")
-        for key in previous.subtracting(current) { try leave.execute(arguments: [now, feedID, key]) }
+            sql: """
+                UPDATE story SET left_at = ?,
+                    last_seen_at = MAX(last_seen_at, COALESCE((SELECT last_document_at FROM feed WHERE id = ?), 0))
+                WHERE feed_id = ? AND key = ? AND left_at IS NULL
+                """)
+        for key in previous.subtracting(current) { try leave.execute(arguments: [time, feedID, feedID, key]) }
         let back = try db.cachedStatement(
             sql: "UPDATE story SET left_at = NULL WHERE feed_id = ? AND key = ? AND left_at IS NOT NULL")
         for key in current.subtracting(previous) { try back.execute(arguments: [feedID, key]) }
-        // In document order, each key once (order does not matter; sorting cost more than the rest).
-        var blob = Data(capacity: current.count * 32)
-        var written = Set<Data>(minimumCapacity: current.count)
-        for key in members where key.count == 32 && written.insert(key).inserted { blob.append(key) }
-        try db.cachedStatement(sql: "UPDATE feed SET members = ? WHERE id = ?").execute(arguments: [blob, feedID])
+        try db.cachedStatement(sql: "UPDATE feed SET listed = ? WHERE id = ?").execute(arguments: [now.blob, feedID])
     }
 
     /// How a story found in a poll relates to what the store knows of its feed.
     private enum Sighting {
-        /// Known, unchanged; when it was last marked seen, if the lookup read it.
-        case seen(key: Data, lastSeen: Int64?)
+        /// Known, unchanged.
+        case seen(key: Data)
         /// Known; its content changed only in numbers or in ways the hashes cannot tell (stored
         /// before v5): the stored version is replaced without an event.
         case noise(key: Data)
@@ -431,7 +563,7 @@ public final class SQLiteStore: Sendable {
         /// The key of the stored row.
         var key: Data {
             switch self {
-            case .seen(let key, _), .noise(let key), .updated(let key, _), .new(let key): key
+            case .seen(let key), .noise(let key), .updated(let key, _), .new(let key): key
             }
         }
     }
@@ -457,10 +589,6 @@ public final class SQLiteStore: Sendable {
         }
     }
 
-    /// How stale a seen story's `last_seen_at` may get before a poll that sees it again writes it:
-    /// a day. It is for people (`store export`); pruning goes by `left_at`.
-    static let lastSeenGranularity: Int64 = 86_400
-
     private static let versionColumns = "key, content_hash, link_hash, title_hash, body_hash, title, link"
 
     /// The identity model (README "Identity"), in order:
@@ -476,15 +604,11 @@ public final class SQLiteStore: Sendable {
         let content = Data(story.contentHash)
         var reused = false
         // The common case first, in one cheap read: the key absent (nil), present in another
-        // version (-1), or the same version (when it was last marked seen).
+        // version (0), or the same version (1).
         let known = try Int64.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT CASE WHEN content_hash = ? THEN last_seen_at ELSE -1 END FROM story
-                    WHERE feed_id = ? AND key = ?
-                    """),
+            db.cachedStatement(sql: "SELECT content_hash = ? FROM story WHERE feed_id = ? AND key = ?"),
             arguments: [content, feedID, key])
-        if let lastSeen = known, lastSeen >= 0 { return .seen(key: key, lastSeen: lastSeen) }
+        if known == 1 { return .seen(key: key) }
         if known != nil,
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(Self.versionColumns) FROM story WHERE feed_id = ? AND key = ?"),
@@ -509,13 +633,13 @@ public final class SQLiteStore: Sendable {
                 arguments: [feedID, Data(link)])
         {
             let stored = StoredVersion(row)
-            return stored.contentHash == content ? .seen(key: stored.key, lastSeen: nil) : compare(stored, story)
+            return stored.contentHash == content ? .seen(key: stored.key) : compare(stored, story)
         }
         if let found = try Data.fetchOne(
             db.cachedStatement(sql: "SELECT key FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1"),
             arguments: [feedID, Data(story.textHash)])
         {
-            return .seen(key: found, lastSeen: nil)
+            return .seen(key: found)
         }
         return .new(key: reused ? Data(Digest.sha256(story.key + story.textHash)) : key)
     }

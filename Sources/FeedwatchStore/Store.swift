@@ -32,11 +32,22 @@ public protocol Store: Sendable {
 
     /// Forgets stories that left their feed more than `retention` ago; returns how many.
     func prune(retention: Duration, now: Timestamp, dryRun: Bool, chunk: Int) throws -> Int
+    /// Forgets near-duplicate fingerprints of stories first seen before `before` (outside the
+    /// cross-feed window); returns how many.
+    func forgetFingerprints(seenBefore before: Timestamp, chunk: Int) throws -> Int
 }
 
 extension Store {
     public func prune(retention: Duration, now: Timestamp) throws -> Int {
         try prune(retention: retention, now: now, dryRun: false, chunk: 5000)
+    }
+
+    /// Forgets what the daemon no longer needs (`[stories] forget_after`, `across_feeds`): stories
+    /// that left their feed longer ago than `retention`, and fingerprints older than the window
+    /// (all of them when the cross-feed check is off). Returns the stories forgotten.
+    public func prune(retention: Duration, duplicateWindow: Duration?, now: Timestamp) throws -> Int {
+        _ = try forgetFingerprints(seenBefore: now.adding(seconds: -(duplicateWindow?.seconds ?? 0)), chunk: 20000)
+        return try prune(retention: retention, now: now)
     }
 }
 

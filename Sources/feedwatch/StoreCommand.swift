@@ -104,7 +104,10 @@ struct StoreCommand: ParsableCommand {
                 }
                 retention = d
             }
-            let n = try store.prune(retention: retention, now: .now(), dryRun: dryRun)
+            let n =
+                dryRun
+                ? try store.prune(retention: retention, now: .now(), dryRun: true)
+                : try store.prune(retention: retention, duplicateWindow: config.acrossFeeds, now: .now())
             print(
                 dryRun
                     ? "\(n) stories left their feed more than \(DurationText.format(retention)) ago"
@@ -168,6 +171,17 @@ struct StoreCommand: ParsableCommand {
                 w.value(s.firstSeen)
                 w.key("last_seen")
                 w.value(s.lastSeen)
+                if let copy = s.copyOf {
+                    w.key("copy_of")
+                    w.beginObject()
+                    w.key("feed")
+                    w.value(copy.feedURL)
+                    w.key("key")
+                    w.value(copy.key)
+                    w.key("by")
+                    w.value(copy.by)
+                    w.endObject()
+                }
                 w.endObject()
                 out.writeLine(w.bytes)
             }

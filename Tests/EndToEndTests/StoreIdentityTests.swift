@@ -186,31 +186,53 @@ struct StoreIdentityTests {
         #expect(try await daemon.pollEvents().isEmpty)
     }
 
-    @Test("the same story from two feeds is announced once; across_feeds = \"off\" announces each copy")
+    @Test(
+        "the same story from several feeds is announced once (by link, by text, by near-identical body); across_feeds = \"off\" announces each copy"
+    )
     func acrossFeeds() async throws {
         let server = try await LoopbackServer()
         defer { Task { await server.stop() } }
-        func rss(_ items: String) -> Data {
-            Data("<rss version=\"2.0\"><channel><title>W</title>\(items)</channel></rss>".utf8)
+        func rss(_ items: [(guid: String, title: String, link: String, body: String)]) -> Data {
+            let xml = items.map {
+                "<item><guid>\($0.guid)</guid><title>\($0.title)</title><link>\($0.link)</link>"
+                    + "<description>\($0.body)</description></item>"
+            }.joined()
+            return Data("<rss version=\"2.0\"><channel><title>W</title>\(xml)</channel></rss>".utf8)
         }
-        // The same wire story: one outlet links it with tracking parameters, the other republishes
-        // its text under its own link.
-        await server.serve(
-            "/a.xml",
-            rss(
-                "<item><guid>a-1</guid><title>Iraq coalition talks resume</title><link>http://wire.example/1</link><description>Talks in Baghdad.</description></item>"
-            ))
+        let headline = "Iraq coalition talks resume"
+        // The agency's story.
+        await server.serve("/a.xml", rss([("a-1", headline, "http://wire.example/1", WireStory.text)]))
+        // One outlet links it with tracking parameters; another republishes its text under its own link.
         await server.serve(
             "/b.xml",
-            rss(
-                "<item><guid>b-9</guid><title>Iraq coalition talks resume</title><link>http://wire.example/1?utm_source=b</link><description>Other text.</description></item>"
-                    + "<item><guid>b-10</guid><title>Iraq coalition talks resume</title><link>http://outlet.example/copy</link><description>Talks in Baghdad.</description></item>"
-            ))
-        for (setting, expected) in [("", 1), ("[stories]\nacross_feeds = \"off\"\n", 3)] {
+            rss([
+                ("b-9", headline, "http://wire.example/1?utm_source=b", "Other text."),
+                ("b-10", headline, "http://outlet.example/copy", WireStory.text),
+            ]))
+        // A third outlet edits it lightly under its own headline and link, and has a different
+        // story on the same subject.
+        await server.serve(
+            "/c.xml",
+            rss([
+                (
+                    "c-1", "US and Iraq open talks on coalition drawdown", "http://paper.example/iraq-talks",
+                    WireStory.copy
+                ),
+                (
+                    "c-2", "Drone attack on base hosting US troops in Iraq", "http://paper.example/drone",
+                    WireStory.other
+                ),
+            ]))
+        // The agency's own second feed, with an updated version under a new headline and link: a
+        // publisher's texts that look alike are different stories (live blogs, templates), never
+        // taken for copies of each other.
+        let updated = WireStory.text + " (This story has been updated with the prime minister's comments.)"
+        await server.serve("/d.xml", rss([("d-1", "Iraq talks: what we know", "http://wire.example/2", updated)]))
+        for (setting, expected) in [("", 3), ("[stories]\nacross_feeds = \"off\"\n", 6)] {
             let dir = try TemporaryDirectory()
             let config = dir.path("feedwatch.toml")
-            // Feed a alone first, then b added: b's copies arrive after a's story.
-            for feeds in [["/a.xml"], ["/a.xml", "/b.xml"]] {
+            // The agency's feeds first, then the others: their copies arrive after a's story.
+            for feeds in [["/a.xml", "/d.xml"], ["/a.xml", "/b.xml", "/c.xml", "/d.xml"]] {
                 try """
                 state_dir = "\(dir.path("state"))"
                 log_dir = "\(dir.path("log"))"
@@ -229,7 +251,30 @@ struct StoreIdentityTests {
                 let run = try await BinaryRun.run(["once", "--config", config])
                 #expect(run.status == 0, "\(run.stderr)")
             }
-            #expect(try OnceTests.lines(dir.path("log/events.jsonl")).count == expected, "\(setting)")
+            let events = try OnceTests.lines(dir.path("log/events.jsonl"))
+            let titles = events.compactMap { ($0["story"] as? [String: Any])?["title"] as? String }
+            #expect(events.count == expected, "\(setting): \(titles)")
+            guard setting.isEmpty else { continue }
+            #expect(
+                Set(titles) == [headline, "Drone attack on base hosting US troops in Iraq", "Iraq talks: what we know"])
+            // The copies are recorded, each with the story it copies and what gave it away.
+            let export = try await BinaryRun.run(["store", "export", "--config", config])
+            var copies: [String: String] = [:]
+            for line in export.stdout.split(separator: "\n") {
+                guard let story = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let copy = story["copy_of"] as? [String: Any]
+                else { continue }
+                let link = story["link"] as? String ?? "?"
+                // The edited copy is as near to the agency's updated version as to its first.
+                let originals = link.hasPrefix("http://paper.example") ? ["/a.xml", "/d.xml"] : ["/a.xml"]
+                #expect(originals.map(server.url).contains(copy["feed"] as? String ?? ""), "\(link)")
+                copies[link] = copy["by"] as? String
+            }
+            #expect(
+                copies == [
+                    "http://wire.example/1?utm_source=b": "link", "http://outlet.example/copy": "text",
+                    "http://paper.example/iraq-talks": "fingerprint",
+                ])
         }
     }
 }

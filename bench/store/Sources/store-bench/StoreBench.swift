@@ -1,7 +1,10 @@
 // Store benchmark: how fast the store tells new stories from seen ones when it already holds
 // N of them (issue: >= 100,000 stories/s at 1,000,000; 10,000,000 must still work).
 //
-//   store-bench --stories 1000000 --dir /tmp/store-bench [--per-feed 1000] [--polls 400]
+//   store-bench --stories 1000000 --dir /tmp/store-bench [--per-feed 1000] [--polls 400] [--seeded | --seed-only]
+//
+// `--seeded` times the polls on a store a previous run seeded with the same sizes (and left
+// alone since: copy it aside first), to profile the polls without seeding again.
 //
 // Seeds N stories through the real write path (SQLiteStore.record, 1,000 feeds' worth of polls),
 // then replays polls of 50 stories each on random feeds, precomputed so that only the store is
@@ -17,10 +20,23 @@ struct Options {
     var perFeed = 1000
     var polls = 400
     var dir = "/tmp/store-bench"
+    var seeded = false
+    var seedOnly = false
 
     init(_ args: [String]) {
         var i = 1
-        while i + 1 < args.count {
+        while i < args.count {
+            if args[i] == "--seeded" {
+                seeded = true
+                i += 1
+                continue
+            }
+            if args[i] == "--seed-only" {
+                seedOnly = true
+                i += 1
+                continue
+            }
+            guard i + 1 < args.count else { break }
             let v = args[i + 1]
             switch args[i] {
             case "--stories": stories = Int(v) ?? stories
@@ -49,9 +65,11 @@ struct Random {
 func story(feed: Int, item: Int, now: Timestamp) -> Story {
     Normaliser.story(
         Entry(
-            id: "urn:bench:\(feed):\(item)", link: "https://news\(feed % 97).example/\(feed)/story-\(item)?utm_source=rss",
+            id: "urn:bench:\(feed):\(item)",
+            link: "https://news\(feed % 97).example/\(feed)/story-\(item)?utm_source=rss",
             title: "Story \(item) of feed \(feed): coalition talks resume in Baghdad",
-            summary: "US advisers and Iraqi officials met on \(item % 28 + 1) August to discuss the coalition's future.",
+            summary:
+                "US advisers and Iraqi officials met on \(item % 28 + 1) August to discuss the coalition's future.",
             published: Timestamp(seconds: now.seconds - Int64(item) * 60)))
 }
 
@@ -61,21 +79,23 @@ func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.
 enum StoreBench {
     static func main() throws {
         let o = Options(CommandLine.arguments)
-        try? FileManager.default.removeItem(atPath: o.dir)
+        if !o.seeded { try? FileManager.default.removeItem(atPath: o.dir) }
         let path = o.dir + "/bench.db"
         let store = try SQLiteStore(path: path)
         let clock = ContinuousClock()
         let now = Timestamp.now()
         let feeds = max(1, o.stories / o.perFeed)
         func url(_ f: Int) -> String { "https://news\(f % 97).example/feeds/\(f).xml" }
-        func poll(_ at: Timestamp) -> PollRecord { PollRecord(polledAt: at, status: 200, nextPollAt: at.adding(seconds: 900)) }
+        func poll(_ at: Timestamp) -> PollRecord {
+            PollRecord(polledAt: at, status: 200, nextPollAt: at.adding(seconds: 900))
+        }
 
         // Seed, through the write path every poll takes: each feed's stories arrive in polls of a
         // 50-story window moving 50 stories at a time, as a busy news feed's would.
         let window = 50
         var seeded = 0
         var seedTime = Duration.zero
-        for f in 0..<feeds {
+        for f in 0..<(o.seeded ? 0 : feeds) {
             for start in stride(from: 0, to: o.perFeed - window + 1, by: window) {
                 let batch = (start..<start + window).map { story(feed: f, item: $0, now: now) }
                 let t0 = clock.now
@@ -88,6 +108,7 @@ enum StoreBench {
             }
         }
 
+        if o.seedOnly { return }
         // Polls on random feeds, precomputed: the feed's current window again (all seen, the usual
         // poll), then the window moved on by 5 stories (45 seen, 5 new, 5 gone).
         var random = Random(state: 2026)
@@ -116,7 +137,9 @@ enum StoreBench {
         let mb = Double(stats.bytes) / 1_048_576
         print(
             "| \(stats.stories) | \(String(format: "%.0f", Double(seeded) / seconds(seedTime))) | "
-                + "\(String(format: "%.0f", seen.rate)) | \(String(format: "%.0f", mixed.rate)) (\(mixed.new) new) | "
-                + "\(String(format: "%.0f", mb)) | \(String(format: "%.0f", Double(stats.bytes) / Double(max(1, stats.stories)))) |")
+                + "\(String(format: "%.0f", seen.rate)) | "
+                + "\(String(format: "%.0f", mixed.rate)) (\(mixed.new) new) | "
+                + "\(String(format: "%.0f", mb)) | \(String(format: "%.0f", Double(stats.bytes) / Double(max(1, stats.stories)))) |"
+        )
     }
 }

@@ -1,0 +1,60 @@
+import FeedwatchModel
+import FeedwatchNormalise
+import FeedwatchStore
+import TestSupport
+import Testing
+
+/// The store's near-duplicate memory: kept for the cross-feed window, forgotten after it and with
+/// its feed.
+@Suite("store: near-duplicate fingerprints")
+struct StoreFingerprintTests {
+    static let window = Duration.seconds(48 * 3600)
+
+    static func story(_ id: String, link: String, title: String, body: String) -> Story {
+        Normaliser.story(Entry(id: id, link: link, title: title, summary: body))
+    }
+
+    /// Records one poll of `feed` at `at` and returns how many of its stories were announced.
+    static func poll(_ store: SQLiteStore, _ feed: String, _ stories: [Story], at: Timestamp) throws -> RecordResult {
+        try store.record(
+            feedURL: feed, poll: PollRecord(polledAt: at, status: 200, nextPollAt: at.adding(seconds: 900)),
+            stories: stories, duplicateWindow: window, decide: { _ in [] })
+    }
+
+    @Test("an edited copy within the window is a duplicate; after the fingerprints are pruned it is news")
+    func windowAndPrune() throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(path: dir.path("state/feedwatch.db"))
+        let t0 = Timestamp(seconds: 1_800_000_000)
+        let wire = Self.story("a-1", link: "https://wire.example/1", title: "Talks resume", body: WireStory.text)
+        #expect(try Self.poll(store, "https://wire.example/rss", [wire], at: t0).new == 1)
+
+        let copy = Self.story("p-1", link: "https://paper.example/1", title: "US, Iraq talk", body: WireStory.copy)
+        let copied = try Self.poll(store, "https://paper.example/rss", [copy], at: t0.adding(seconds: 3600))
+        #expect(copied.new == 1 && copied.duplicates == 1)
+
+        // Fingerprints go by when they were first seen: the agency's first.
+        #expect(try store.forgetFingerprints(seenBefore: t0.adding(seconds: 1)) == 1)
+        // Two days on, the pruning the daemon does every six hours forgets the rest (the paper's),
+        // and no story (all are still in their feeds); a copy now is news.
+        let later = t0.adding(seconds: Self.window.seconds + 7200)
+        #expect(try store.prune(retention: .seconds(60 * 86400), duplicateWindow: Self.window, now: later) == 0)
+        #expect(try store.forgetFingerprints(seenBefore: later) == 0)
+        let late = Self.story("q-1", link: "https://other.example/1", title: "Talks", body: WireStory.copy)
+        let news = try Self.poll(store, "https://other.example/rss", [late], at: later)
+        #expect(news.new == 1 && news.duplicates == 0)
+    }
+
+    @Test("forgetting a feed forgets its fingerprints: its stories no longer hold copies back")
+    func forgetFeed() throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(path: dir.path("state/feedwatch.db"))
+        let t0 = Timestamp(seconds: 1_800_000_000)
+        let wire = Self.story("a-1", link: "https://wire.example/1", title: "Talks resume", body: WireStory.text)
+        _ = try Self.poll(store, "https://wire.example/rss", [wire], at: t0)
+        #expect(try store.forget(feedURL: "https://wire.example/rss") == 1)
+        let copy = Self.story("p-1", link: "https://paper.example/1", title: "US, Iraq talk", body: WireStory.copy)
+        let r = try Self.poll(store, "https://paper.example/rss", [copy], at: t0.adding(seconds: 60))
+        #expect(r.new == 1 && r.duplicates == 0)
+    }
+}
