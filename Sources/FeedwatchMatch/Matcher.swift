@@ -118,6 +118,9 @@ public final class Matcher: Sendable {
     /// Single-word prefixes: their lengths, ascending, and a table per length.
     private let prefixLengths: [Int]
     private let prefixTables: [WordTable]
+    /// The first `prefixLengths[0]` bytes of every prefix term: a word that does not start with
+    /// one of them can match no prefix term, which spares most words one probe per prefix length.
+    private let prefixGate: WordTable
     /// Per watch, its regular-expression terms (run only when the watch is evaluated).
     private let regexTerms: [[Int]]
     private let termWatches: [[Int]]
@@ -237,6 +240,8 @@ public final class Matcher: Sendable {
         self.words = WordTable(words)
         self.prefixLengths = prefixes.keys.sorted()
         self.prefixTables = prefixes.keys.sorted().map { WordTable(prefixes[$0] ?? []) }
+        let shortest = prefixes.keys.min() ?? 0
+        self.prefixGate = WordTable(prefixes.values.joined().map { (Array($0.bytes.prefix(shortest)), 0) })
         self.regexTerms = regexTerms
         self.termWatches = termWatches
         self.alwaysEvaluate = always
@@ -277,19 +282,25 @@ public final class Matcher: Sendable {
         let sourceLength: Int
     }
 
+    /// One field of the story: its words are `tokens` of the story's `TokenizedText` (one for
+    /// all fields: two allocations per story, not two per field).
     private struct Field {
         let set: FieldSet
         let name: String
         let text: String
-        var tokens: TokenizedText
+        let tokens: Range<Int>
     }
 
     /// The watches `story` matches, each with its explanation, in configuration order.
     public func match(_ story: StoryText) -> [WatchMatch] {
-        let fields = tokenize(story)
+        let (fields, text) = tokenize(story)
         var hits: [Hit] = []
-        for (f, field) in fields.enumerated() {
-            findWords(in: field, index: f, hits: &hits)
+        text.folded.withUnsafeBufferPointer { folded in
+            text.tokens.withUnsafeBufferPointer { tokens in
+                for (f, field) in fields.enumerated() {
+                    findWords(in: field, index: f, folded: folded, tokens: tokens, hits: &hits)
+                }
+            }
         }
         if hits.isEmpty && alwaysEvaluate.isEmpty { return [] }
         var byTerm: [Int: [Hit]] = [:]
@@ -311,11 +322,12 @@ public final class Matcher: Sendable {
         return results
     }
 
-    private func tokenize(_ story: StoryText) -> [Field] {
-        var fields: [Field] = []
-        func add(_ set: FieldSet, _ name: String, _ text: String) {
+    private func tokenize(_ story: StoryText) -> ([Field], TokenizedText) {
+        var used: [(set: FieldSet, name: String, text: String)] = []
+        used.reserveCapacity(7)
+        func add(_ set: FieldSet, _ name: String, _ value: @autoclosure () -> String) {
             guard fieldsUsed.contains(set) || fieldsUsed.isEmpty else { return }
-            fields.append(Field(set: set, name: name, text: text, tokens: TokenizedText(text)))
+            used.append((set, name, value()))
         }
         add(.title, "title", story.title)
         add(.summary, "summary", story.summary)
@@ -324,42 +336,65 @@ public final class Matcher: Sendable {
         add(.author, "author", story.authors.joined(separator: " \u{1F} "))
         add(.link, "link", story.link)
         add(.feed, "feed", story.feed)
-        return fields
+        // One buffer for all fields, sized once.
+        var text = TokenizedText(capacity: used.reduce(0) { $0 + $1.text.utf8.count })
+        var fields: [Field] = []
+        fields.reserveCapacity(used.count)
+        for u in used {
+            let first = text.tokens.count
+            text.append(u.text)
+            fields.append(Field(set: u.set, name: u.name, text: u.text, tokens: first..<text.tokens.count))
+        }
+        return (fields, text)
     }
 
-    private func findWords(in field: Field, index f: Int, hits: inout [Hit]) {
-        let tokens = field.tokens.tokens
-        let folded = field.tokens.folded
-        for (k, token) in tokens.enumerated() {
+    /// Looks every word of the field up in the word table and each prefix table. Works on the
+    /// story's buffers directly: it runs for every word of every story.
+    private func findWords(
+        in field: Field, index f: Int, folded: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>,
+        hits: inout [Hit]
+    ) {
+        let shortest = prefixLengths.first ?? Int.max
+        for k in field.tokens {
+            let token = tokens[k]
             let start = Int(token.start)
             let length = Int(token.length)
-            words.forEachTerm(hash: token.hash, word: folded[start..<(start + length)]) { t in
+            let word = UnsafeBufferPointer(rebasing: folded[start..<(start + length)])
+            words.forEachTerm(hash: token.hash, word: word) { t in
                 let term = terms[t]
                 guard term.fields.contains(field.set), !term.abbreviation || token.isAbbreviation else { return }
                 if term.words.count == 1 {
                     hits.append(hit(t, f, k, 1, tokens))
-                } else if let span = phraseSpan(term, at: k, in: field.tokens) {
+                } else if let span = phraseSpan(term, at: k, before: field.tokens.upperBound, folded, tokens) {
                     hits.append(hit(t, f, k, span, tokens))
                 }
             }
-            guard let shortest = prefixLengths.first, length >= shortest else { continue }
+            guard length >= shortest else { continue }
             // FNV-1a is incremental: one pass over the word gives the hash of each prefix length.
             var h = TokenizedText.fnvOffset
-            var done = 0
+            for b in word[0..<shortest] { h = (h ^ UInt64(b)) &* TokenizedText.fnvPrime }
+            var gateOpen = false
+            prefixGate.forEachTerm(hash: h, word: UnsafeBufferPointer(rebasing: word[0..<shortest])) { _ in
+                gateOpen = true
+            }
+            guard gateOpen else { continue }
+            var done = shortest
             for (p, prefixLength) in prefixLengths.enumerated() {
                 guard prefixLength <= length else { break }
                 while done < prefixLength {
-                    h = (h ^ UInt64(folded[start + done])) &* TokenizedText.fnvPrime
+                    h = (h ^ UInt64(word[done])) &* TokenizedText.fnvPrime
                     done += 1
                 }
-                prefixTables[p].forEachTerm(hash: h, word: folded[start..<(start + prefixLength)]) { t in
+                prefixTables[p].forEachTerm(hash: h, word: UnsafeBufferPointer(rebasing: word[0..<prefixLength])) { t in
                     if terms[t].fields.contains(field.set) { hits.append(hit(t, f, k, 1, tokens)) }
                 }
             }
         }
     }
 
-    private func hit(_ term: Int, _ field: Int, _ position: Int, _ span: Int, _ tokens: [Token]) -> Hit {
+    private func hit(_ term: Int, _ field: Int, _ position: Int, _ span: Int, _ tokens: UnsafeBufferPointer<Token>)
+        -> Hit
+    {
         let first = tokens[position]
         let last = tokens[position + span - 1]
         return Hit(
@@ -367,22 +402,21 @@ public final class Matcher: Sendable {
             sourceLength: Int(last.sourceStart + last.sourceLength - first.sourceStart))
     }
 
-    /// If the phrase `term` starts at token `k`, the number of tokens it spans.
-    private func phraseSpan(_ term: Term, at k: Int, in text: TokenizedText) -> Int? {
+    /// If the phrase `term` starts at token `k` (and ends before token `end`, its field's end),
+    /// the number of tokens it spans.
+    private func phraseSpan(
+        _ term: Term, at k: Int, before end: Int, _ folded: UnsafeBufferPointer<UInt8>,
+        _ tokens: UnsafeBufferPointer<Token>
+    ) -> Int? {
         let n = term.words.count
-        guard k + n <= text.tokens.count else { return nil }
+        guard k + n <= end else { return nil }
         for j in 1..<n {
-            let t = text.tokens[k + j]
+            let t = tokens[k + j]
             let word = term.words[j]
-            if j == n - 1 && term.lastIsPrefix {
-                guard Int(t.length) >= word.count,
-                    text.folded[Int(t.start)..<(Int(t.start) + word.count)].elementsEqual(word)
-                else { return nil }
-            } else if Int(t.length) != word.count
-                || !text.folded[Int(t.start)..<Int(t.start + t.length)].elementsEqual(word)
-            {
-                return nil
-            }
+            let length = j == n - 1 && term.lastIsPrefix ? word.count : Int(t.length)
+            guard Int(t.length) >= word.count, length == word.count,
+                folded[Int(t.start)..<(Int(t.start) + length)].elementsEqual(word)
+            else { return nil }
         }
         return n
     }

@@ -29,6 +29,12 @@ struct TokenizedText {
         append(text)
     }
 
+    /// Room for `bytes` bytes of text, so that appending fields of that total size allocates once.
+    init(capacity bytes: Int) {
+        folded.reserveCapacity(bytes)
+        tokens.reserveCapacity(bytes / 6 + 1)
+    }
+
     mutating func removeAll() {
         folded.removeAll(keepingCapacity: true)
         tokens.removeAll(keepingCapacity: true)
@@ -43,6 +49,16 @@ struct TokenizedText {
     mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { append(utf8: $0) }
+    }
+
+    /// Per byte: the folded ASCII letter or digit ("A" → "a"), 0 for every other byte (ASCII
+    /// punctuation and space, and all bytes of multi-byte characters, which `FoldTable` folds).
+    static let asciiFold: [UInt8] = (0..<256).map { b in
+        switch b {
+        case 0x30...0x39, 0x61...0x7A: UInt8(b)
+        case 0x41...0x5A: UInt8(b | 0x20)
+        default: 0
+        }
     }
 
     static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -98,22 +114,44 @@ struct TokenizedText {
             }
         }
 
+        // Folding rarely makes text longer: one allocation per text, not per word (none when the
+        // caller reserved room for all its texts).
+        if folded.capacity < folded.count + n { folded.reserveCapacity(folded.count + n) }
+        if tokens.capacity < tokens.count + n / 6 + 1 { tokens.reserveCapacity(tokens.count + n / 6 + 1) }
         while i < n {
             let b = s[i]
             if b < 0x80 {
-                // ASCII fast path.
-                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                // ASCII fast path: a run of letters and digits at once, lower-cased and hashed in
+                // one pass, appended in one copy (most of every English text).
+                if TokenizedText.asciiFold[Int(b)] != 0 {
                     beginWordIfNeeded(i)
-                    folded.append(b)
-                    hash = (hash ^ UInt64(b)) &* TokenizedText.fnvPrime
-                    if b >= 0x61 { letters += 1 }
-                } else if b >= 0x41 && b <= 0x5A {
-                    beginWordIfNeeded(i)
-                    let l = b | 0x20
-                    folded.append(l)
-                    hash = (hash ^ UInt64(l)) &* TokenizedText.fnvPrime
-                    letters += 1
-                    upperLetters += 1
+                    var j = i
+                    var h = hash
+                    var runLetters = 0
+                    var runUpper = 0
+                    TokenizedText.asciiFold.withUnsafeBufferPointer { fold in
+                        while j < n {
+                            let c = s[j]
+                            let f = fold[Int(c)]
+                            if f == 0 { break }
+                            runUpper &+= c != f ? 1 : 0
+                            runLetters &+= f >= 0x61 ? 1 : 0
+                            h = (h ^ UInt64(f)) &* TokenizedText.fnvPrime
+                            j &+= 1
+                        }
+                    }
+                    let base = folded.count
+                    folded.append(contentsOf: UnsafeBufferPointer(rebasing: s[i..<j]))
+                    if runUpper > 0 {
+                        folded.withUnsafeMutableBufferPointer { p in
+                            for k in base..<p.count where p[k] >= 0x41 && p[k] <= 0x5A { p[k] |= 0x20 }
+                        }
+                    }
+                    hash = h
+                    letters += runLetters
+                    upperLetters += runUpper
+                    i = j
+                    continue
                 } else if b == 0x27 || b == 0x60 {  // ' `
                     if inWord, i + 1 < n, s[i + 1] | 0x20 == 0x73, i + 2 >= n || !isWordByte(s[i + 2]) {
                         endWord(at: i)  // possessive 's

@@ -55,7 +55,7 @@ final class WordTable: Sendable {
 
     /// Calls `body` with the term of every entry whose bytes equal `word` (given with its hash).
     @inline(__always)
-    func forEachTerm(hash: UInt64, word: ArraySlice<UInt8>, _ body: (Int) -> Void) {
+    func forEachTerm(hash: UInt64, word: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
         let k = Self.key(hash)
         var slot = Int(truncatingIfNeeded: k) & mask
         while true {
@@ -65,11 +65,14 @@ final class WordTable: Sendable {
             slot = (slot + 1) & mask
         }
         let first = Int(firsts[slot])
-        for e in entries[first..<(first + Int(counts[slot]))] {
+        for i in first..<(first + Int(counts[slot])) {
+            let e = entries[i]
+            guard Int(e.length) == word.count else { continue }
             let start = Int(e.offset)
-            if Int(e.length) == word.count && bytes[start..<(start + Int(e.length))].elementsEqual(word) {
-                body(Int(e.term))
+            let equal = bytes.withUnsafeBufferPointer { stored in
+                UnsafeBufferPointer(rebasing: stored[start..<(start + word.count)]).elementsEqual(word)
             }
+            if equal { body(Int(e.term)) }
         }
     }
 }
