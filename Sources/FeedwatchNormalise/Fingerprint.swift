@@ -37,32 +37,53 @@ public struct Fingerprint: Sendable, Equatable {
 
     public init(minimums: [UInt32]) { self.minimums = minimums }
 
-    /// The fingerprint of a story's body (its content, else its summary), normalised as the
-    /// content hash is; nil when the body is too short to be told apart from another by it.
+    /// The fingerprint of a story's body (its content, else its summary); nil when the body is
+    /// too short to be told apart from another by it.
     public static func of(_ story: Story) -> Fingerprint? {
         let entry = story.entry
-        return of(text: Normaliser.normalisedText(entry.content.isEmpty ? entry.summary : entry.content))
+        return of(text: entry.content.isEmpty ? entry.summary : entry.content)
     }
 
-    /// The fingerprint of a text's words (maximal runs of letters and digits in any script,
-    /// compared as given: callers pass normalised text), or nil below `minimumWords` words.
+    /// The fingerprint of a text's words: maximal runs of letters and digits in any script,
+    /// lower-cased (as the content hash's normalisation does); nil below `minimumWords` words.
+    /// ASCII is classified by byte, other characters by their Unicode properties.
     public static func of(text: String) -> Fingerprint? {
         var words: [UInt64] = []
         var word = FNV1a()
         var inWord = false
-        for scalar in text.unicodeScalars {
-            let p = scalar.properties
-            if p.isAlphabetic || p.numericType != nil {
-                word.add(scalar.value)
-                inWord = true
-            } else if inWord {
-                words.append(word.value)
-                word = FNV1a()
-                inWord = false
-                if words.count == maximumWords { break }
-            }
+        func endWord() {
+            if inWord { words.append(word.value) }
+            word = FNV1a()
+            inWord = false
         }
-        if inWord, words.count < maximumWords { words.append(word.value) }
+        for scalar in text.unicodeScalars {
+            if words.count == maximumWords { break }
+            let v = scalar.value
+            if v < 0x80 {
+                if (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) {
+                    word.add(v)
+                    inWord = true
+                } else if v >= 0x41 && v <= 0x5A {
+                    word.add(v | 0x20)
+                    inWord = true
+                } else {
+                    endWord()
+                }
+                continue
+            }
+            let p = scalar.properties
+            guard p.isAlphabetic || p.numericType != nil else {
+                endWord()
+                continue
+            }
+            if p.changesWhenLowercased {
+                for l in p.lowercaseMapping.unicodeScalars { word.add(l.value) }
+            } else {
+                word.add(v)
+            }
+            inWord = true
+        }
+        if words.count < maximumWords { endWord() }
         guard words.count >= minimumWords else { return nil }
         var minimums = [UInt32](repeating: .max, count: size)
         for i in 0..<(words.count - 2) {

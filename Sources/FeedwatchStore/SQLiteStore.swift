@@ -325,47 +325,29 @@ public final class SQLiteStore: Sendable {
                     listing.add(content: content, key: sighting.key)
                     // Its id led elsewhere: the id changed since, or names another story.
                     if story.keySource == .id, sighting.key != Data(story.key) { result.unreliableIDs += 1 }
-                    let update: StoryUpdate?
                     switch sighting {
                     case .seen:
                         result.seen += 1
-                        continue
                     case .noise(let key):
                         try replaceVersion(db, feedID: feedID, key: key, story: story, now: now)
                         result.seen += 1
-                        continue
                     case .updated(let key, let change):
                         try replaceVersion(db, feedID: feedID, key: key, story: story, now: now)
                         result.updated += 1
-                        update = change
-                    case .new(let key):
-                        // Fingerprints serve the cross-feed check only: none without it.
-                        let fingerprint = duplicateWindow == nil ? nil : Fingerprint.of(story)
-                        let copy = try duplicateWindow.flatMap {
-                            try original(
-                                db, of: story, fingerprint: fingerprint, feedID: feedID, feedURL: feedURL,
-                                since: now - $0.seconds)
-                        }
-                        try insert(db, feedID: feedID, key: key, story: story, copy: copy, now: now)
-                        if let fingerprint {
-                            try remember(
-                                db, fingerprint, feedID: feedID, key: key,
-                                publisher: Fingerprint.publisher(of: story, feedURL: feedURL), now: now)
-                        }
-                        result.new += 1
-                        update = nil
-                        if copy != nil {
-                            result.duplicates += 1
-                            continue
-                        }
-                    }
-                    let entries = decide(
-                        StorySighting(
+                        let sighting = StorySighting(
                             story: story, feedURL: feedURL, feedTitle: title, isFirstPoll: firstPoll,
-                            detectedAt: poll.polledAt, update: update))
-                    for e in entries {
-                        try enqueue(db, e, at: now)
-                        result.events += 1
+                            detectedAt: poll.polledAt, update: change)
+                        let entries = decide(sighting)
+                        for e in entries { try enqueue(db, e, at: now) }
+                        result.events += entries.count
+                    case .new(let key):
+                        try recordNew(
+                            db, key: key,
+                            sighting: StorySighting(
+                                story: story, feedURL: feedURL, feedTitle: title, isFirstPoll: firstPoll,
+                                detectedAt: poll.polledAt, update: nil), feedID: feedID,
+                            duplicateWindow: duplicateWindow,
+                            decide: decide, result: &result)
                     }
                 }
                 if poll.error == nil, !stories.isEmpty {
@@ -399,15 +381,48 @@ public final class SQLiteStore: Sendable {
         var by: String
     }
 
-    /// The story that another feed had since `since` and that `story` copies: the same canonical
-    /// link, the same title and body, or a body whose fingerprint is within
-    /// `Fingerprint.nearSimilarity` of this one's, published by someone else (the wire story
-    /// re-published with a changed word). The same story through several outlets is announced once.
-    private func original(
-        _ db: Database, of story: Story, fingerprint: Fingerprint?, feedID: Int64, feedURL: String, since: Int64
-    ) throws -> Original? {
-        // The unary `+` keeps SQLite on the hash indexes: on a busy store most stories are recent,
-        // and the first-seen index would have it scan them all.
+    /// Records a story new to its feed: announced (the events `decide` gives, enqueued), unless
+    /// it copies a story another feed had within `duplicateWindow` (README "Identity"), then
+    /// recorded as that story's copy. Links and texts are compared for every new story (two index
+    /// probes); bodies, by fingerprint, only for a story about to be announced: a copy of a story
+    /// nobody was told about is news where it appears first.
+    private func recordNew(
+        _ db: Database, key: Data, sighting: StorySighting, feedID: Int64, duplicateWindow: Duration?,
+        decide: (StorySighting) -> [OutboxEntry], result: inout RecordResult
+    ) throws {
+        let story = sighting.story
+        let now = sighting.detectedAt.seconds
+        let since = duplicateWindow.map { now - $0.seconds }
+        var copy = try since.flatMap { try exactOriginal(db, of: story, feedID: feedID, since: $0) }
+        var entries: [OutboxEntry] = []
+        var fingerprint: Fingerprint?
+        if copy == nil {
+            entries = decide(sighting)
+            if let since, !entries.isEmpty, let f = Fingerprint.of(story) {
+                fingerprint = f
+                copy = try nearOriginal(
+                    db, of: story, fingerprint: f, feedID: feedID, feedURL: sighting.feedURL, since: since)
+            }
+        }
+        try insert(db, feedID: feedID, key: key, story: story, copy: copy, now: now)
+        result.new += 1
+        if copy != nil {
+            result.duplicates += 1
+            return
+        }
+        if let fingerprint {
+            try remember(
+                db, fingerprint, feedID: feedID, key: key,
+                publisher: Fingerprint.publisher(of: story, feedURL: sighting.feedURL), now: now)
+        }
+        for e in entries { try enqueue(db, e, at: now) }
+        result.events += entries.count
+    }
+
+    /// The story another feed had since `since` under the same canonical link, or with the same
+    /// title and body. The unary `+` keeps SQLite on the hash indexes: on a busy store most
+    /// stories are recent, and the first-seen index would have it scan them all.
+    private func exactOriginal(_ db: Database, of story: Story, feedID: Int64, since: Int64) throws -> Original? {
         if let link = story.linkHash,
             let row = try Row.fetchOne(
                 db.cachedStatement(
@@ -426,24 +441,33 @@ public final class SQLiteStore: Sendable {
         {
             return Original(feedID: row["feed_id"], key: row["key"], by: "text")
         }
-        guard let fingerprint else { return nil }
-        // Stories sharing a band with this one, from other feeds and publishers, in the window:
-        // almost always none; compared by their signatures.
+        return nil
+    }
+
+    /// The story, first seen since `since` in another feed of another publisher, whose body's
+    /// fingerprint is the most similar to this one's, if any is similar enough to be the same text
+    /// lightly edited (`Fingerprint.nearSimilarity`).
+    private func nearOriginal(
+        _ db: Database, of story: Story, fingerprint: Fingerprint, feedID: Int64, feedURL: String, since: Int64
+    ) throws -> Original? {
+        // Stories sharing a band with this one: almost always none; compared by their signatures.
         let publisher = Fingerprint.publisher(of: story, feedURL: feedURL)
+        let bands = fingerprint.bands
         let candidates = try db.cachedStatement(
             sql: """
-                SELECT k.feed_id, k.key, k.minhash FROM story_band b JOIN story_sketch k ON k.id = b.sketch
-                WHERE b.band = ? AND k.feed_id != ? AND k.publisher != ? AND k.seen_at >= ?
+                SELECT DISTINCT k.feed_id, k.key, k.minhash FROM story_band b JOIN story_sketch k ON k.id = b.sketch
+                WHERE b.band IN (\(Array(repeating: "?", count: bands.count).joined(separator: ", ")))
+                    AND k.feed_id != ? AND k.publisher != ? AND k.seen_at >= ?
                 """)
         var best: (similarity: Double, original: Original)?
-        for band in Set(fingerprint.bands) {
-            let rows = try Row.fetchCursor(candidates, arguments: [band, feedID, publisher, since])
-            while let row = try rows.next() {
-                guard let other = Fingerprint(bytes: Array(row["minhash"] as Data)) else { continue }
-                let similarity = fingerprint.similarity(other)
-                if similarity >= Fingerprint.nearSimilarity, similarity > best?.similarity ?? 0 {
-                    best = (similarity, Original(feedID: row["feed_id"], key: row["key"], by: "fingerprint"))
-                }
+        var arguments = StatementArguments(bands)
+        arguments += [feedID, publisher, since]
+        let rows = try Row.fetchCursor(candidates, arguments: arguments)
+        while let row = try rows.next() {
+            guard let other = Fingerprint(bytes: Array(row["minhash"] as Data)) else { continue }
+            let similarity = fingerprint.similarity(other)
+            if similarity >= Fingerprint.nearSimilarity, similarity > best?.similarity ?? 0 {
+                best = (similarity, Original(feedID: row["feed_id"], key: row["key"], by: "fingerprint"))
             }
         }
         return best?.original

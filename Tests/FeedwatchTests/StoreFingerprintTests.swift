@@ -14,11 +14,16 @@ struct StoreFingerprintTests {
         Normaliser.story(Entry(id: id, link: link, title: title, summary: body))
     }
 
-    /// Records one poll of `feed` at `at` and returns how many of its stories were announced.
-    static func poll(_ store: SQLiteStore, _ feed: String, _ stories: [Story], at: Timestamp) throws -> RecordResult {
+    /// Records one poll of `feed` at `at`, in which every new story is announced (or none).
+    static func poll(_ store: SQLiteStore, _ feed: String, _ stories: [Story], at: Timestamp, announce: Bool = true)
+        throws -> RecordResult
+    {
         try store.record(
             feedURL: feed, poll: PollRecord(polledAt: at, status: 200, nextPollAt: at.adding(seconds: 900)),
-            stories: stories, duplicateWindow: window, decide: { _ in [] })
+            stories: stories, duplicateWindow: window,
+            decide: { new in
+                announce ? [OutboxEntry(output: "events", eventID: Digest.hex(new.story.key), payload: [])] : []
+            })
     }
 
     @Test("an edited copy within the window is a duplicate; after the fingerprints are pruned it is news")
@@ -43,6 +48,18 @@ struct StoreFingerprintTests {
         let late = Self.story("q-1", link: "https://other.example/1", title: "Talks", body: WireStory.copy)
         let news = try Self.poll(store, "https://other.example/rss", [late], at: later)
         #expect(news.new == 1 && news.duplicates == 0)
+    }
+
+    @Test("a copy of a story nobody was told about (no watch matched it) is announced where it appears")
+    func unannouncedOriginal() throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(path: dir.path("state/feedwatch.db"))
+        let t0 = Timestamp(seconds: 1_800_000_000)
+        let wire = Self.story("a-1", link: "https://wire.example/1", title: "Talks resume", body: WireStory.text)
+        #expect(try Self.poll(store, "https://wire.example/rss", [wire], at: t0, announce: false).events == 0)
+        let copy = Self.story("p-1", link: "https://paper.example/1", title: "US, Iraq talk", body: WireStory.copy)
+        let r = try Self.poll(store, "https://paper.example/rss", [copy], at: t0.adding(seconds: 60))
+        #expect(r.duplicates == 0 && r.events == 1)
     }
 
     @Test("forgetting a feed forgets its fingerprints: its stories no longer hold copies back")
