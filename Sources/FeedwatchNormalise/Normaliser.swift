@@ -66,22 +66,28 @@ public enum Normaliser {
     }
 
     /// The text with every number (a digit run, with the `,` and `.` inside it) replaced by `#`:
-    /// "1,204 comments" and "1,312 comments" are the same text.
+    /// "1,204 comments" and "1,312 comments" are the same text. Bytes between numbers are copied
+    /// in runs: it runs on every entry.
     static func withoutNumbers(_ s: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        var inNumber = false
-        for b in s.utf8 {
-            let digit = b >= 0x30 && b <= 0x39
-            if digit || (inNumber && (b == 0x2C || b == 0x2E)) {
-                if !inNumber { out.append(0x23) }
-                inNumber = true
-                continue
+        var s = s
+        return s.withUTF8 { utf8 in
+            var out: [UInt8] = []
+            out.reserveCapacity(utf8.count)
+            let n = utf8.count
+            var i = 0
+            @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+            while i < n {
+                var j = i
+                while j < n && !isDigit(utf8[j]) { j += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<j]))
+                guard j < n else { break }
+                out.append(0x23)
+                // The number: digits, and the separators between them.
+                while j < n && (isDigit(utf8[j]) || utf8[j] == 0x2C || utf8[j] == 0x2E) { j += 1 }
+                i = j
             }
-            inNumber = false
-            out.append(b)
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func keyHash(_ source: Story.KeySource, _ value: String) -> [UInt8] {
@@ -103,14 +109,30 @@ public enum Normaliser {
             while i < n {
                 let b = utf8[i]
                 if b < 0x80 {
-                    i += 1
                     if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
                         pendingSpace = !out.isEmpty
+                        i += 1
                         continue
                     }
                     if pendingSpace { out.append(0x20) }
                     pendingSpace = false
-                    out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+                    // A run of ASCII that is not white space: copied at once, then lower-cased.
+                    var j = i
+                    var upper = false
+                    while j < n {
+                        let c = utf8[j]
+                        if c >= 0x80 || c == 0x20 || (c >= 0x09 && c <= 0x0D) { break }
+                        upper = upper || (c >= 0x41 && c <= 0x5A)
+                        j += 1
+                    }
+                    let base = out.count
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<j]))
+                    if upper {
+                        out.withUnsafeMutableBufferPointer { p in
+                            for k in base..<p.count where p[k] >= 0x41 && p[k] <= 0x5A { p[k] |= 0x20 }
+                        }
+                    }
+                    i = j
                     continue
                 }
                 // A String's UTF-8 is valid: the lead byte gives the length.

@@ -23,6 +23,17 @@ struct NormaliserTests {
         #expect(Normaliser.normalisedText(input) == Self.reference(input))
     }
 
+    @Test(
+        "numbers taken out: each digit run, with the separators inside and after it, is one #",
+        arguments: [
+            ("", ""), ("1,204 comments", "# comments"), ("1,312 comments", "# comments"), ("v1.2.3.", "v#"),
+            ("a1b22c", "a#b#c"), ("12,", "#"), ("3.5% of 1 000", "#% of # #"), ("no digits", "no digits"),
+            ("٣ Arabic-Indic digits stay", "٣ Arabic-Indic digits stay"), (",.5", ",.#"),
+        ])
+    func withoutNumbers(input: String, expected: String) {
+        #expect(Normaliser.withoutNumbers(input) == expected)
+    }
+
     @Test("the key comes from the id, then the canonical link, then the text")
     func keySources() {
         var entry = Entry()
