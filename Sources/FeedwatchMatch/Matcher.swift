@@ -97,6 +97,53 @@ public final class Matcher: Sendable {
     private struct CompiledWatch: Sendable {
         let name: String
         let node: Node
+        /// The same expression in postfix, evaluated without recursion or reference counting.
+        let program: [Step]
+
+        init(name: String, node: Node) {
+            self.name = name
+            self.node = node
+            var program: [Step] = []
+            var nears: [Node] = []
+            Step.compile(node, into: &program, nears: &nears)
+            self.program = program
+            self.nears = nears
+        }
+
+        /// NEAR sub-expressions, which need the hits' positions: evaluated on the tree.
+        let nears: [Node]
+    }
+
+    /// One instruction of a watch's postfix program over a stack of truth values.
+    private struct Step: Sendable {
+        enum Kind: UInt8, Sendable {
+            /// Push whether term `argument` occurs.
+            case term
+            /// Pop `argument` values, push whether all (and) or any (or) is true.
+            case and, or
+            /// Pop one value, push its negation.
+            case not
+            /// Push whether NEAR sub-expression `argument` (of `nears`) holds.
+            case near
+        }
+        let kind: Kind
+        let argument: Int32
+
+        static func compile(_ n: Node, into program: inout [Step], nears: inout [Node]) {
+            switch n {
+            case .term(let i): program.append(Step(kind: .term, argument: Int32(i)))
+            case .and(let items), .or(let items):
+                for item in items { compile(item, into: &program, nears: &nears) }
+                let kind: Kind = if case .and = n { .and } else { .or }
+                program.append(Step(kind: kind, argument: Int32(items.count)))
+            case .not(let inner):
+                compile(inner, into: &program, nears: &nears)
+                program.append(Step(kind: .not, argument: 0))
+            case .near:
+                nears.append(n)
+                program.append(Step(kind: .near, argument: Int32(nears.count - 1)))
+            }
+        }
     }
 
     private struct Term: Sendable {
@@ -305,18 +352,29 @@ public final class Matcher: Sendable {
         if hits.isEmpty && alwaysEvaluate.isEmpty { return [] }
         var byTerm: [Int: [Hit]] = [:]
         for h in hits { byTerm[h.term, default: []].append(h) }
-        var candidates = Set(alwaysEvaluate)
-        for t in byTerm.keys { candidates.formUnion(termWatches[t]) }
+        // The watches to evaluate, one bit each, read in configuration order.
+        var candidates = [UInt64](repeating: 0, count: (watches.count + 63) / 64)
+        for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
+        for t in byTerm.keys {
+            for w in termWatches[t] { candidates[w >> 6] |= 1 << UInt64(w & 63) }
+        }
+        // Which terms occur, one bit each: what the watches' programs read.
+        var present = [UInt64](repeating: 0, count: (terms.count + 63) / 64)
+        for t in byTerm.keys { present[t >> 6] |= 1 << UInt64(t & 63) }
         // Regular expressions run only for the watches that use them, once per story.
         var regexDone: Set<Int> = []
         var results: [WatchMatch] = []
-        for w in candidates.sorted() {
+        var stack: [Bool] = []
+        for w in Self.members(candidates) {
             let watch = watches[w]
             for id in regexTerms[w] where !regexDone.contains(id) {
                 regexDone.insert(id)
-                if let h = regexHit(id, fields: fields) { byTerm[id] = [h] }
+                if let h = regexHit(id, fields: fields) {
+                    byTerm[id] = [h]
+                    present[id >> 6] |= 1 << UInt64(id & 63)
+                }
             }
-            guard evaluate(watch.node, byTerm) else { continue }
+            guard run(watch, present, byTerm, stack: &stack) else { continue }
             results.append(explain(watch, byTerm, fields))
         }
         return results
@@ -438,6 +496,41 @@ public final class Matcher: Sendable {
         return nil
     }
 
+    /// The positions of the set bits, ascending.
+    private static func members(_ bits: [UInt64]) -> [Int] {
+        var out: [Int] = []
+        for (i, word) in bits.enumerated() where word != 0 {
+            var rest = word
+            while rest != 0 {
+                out.append(i << 6 | rest.trailingZeroBitCount)
+                rest &= rest - 1
+            }
+        }
+        return out
+    }
+
+    /// Runs a watch's program: whether the story matches it.
+    private func run(_ watch: CompiledWatch, _ present: [UInt64], _ byTerm: [Int: [Hit]], stack: inout [Bool]) -> Bool {
+        stack.removeAll(keepingCapacity: true)
+        for step in watch.program {
+            let a = Int(step.argument)
+            switch step.kind {
+            case .term:
+                stack.append(present[a >> 6] & (1 << UInt64(a & 63)) != 0)
+            case .and, .or:
+                var trues = 0
+                for _ in 0..<a where stack.removeLast() { trues += 1 }
+                stack.append(step.kind == .and ? trues == a : trues > 0)
+            case .not:
+                stack.append(!stack.removeLast())
+            case .near:
+                stack.append(evaluate(watch.nears[a], byTerm))
+            }
+        }
+        return stack.last ?? false
+    }
+
+    /// The tree form, for NEAR (which needs the hits' positions, not only their presence).
     private func evaluate(_ n: Node, _ byTerm: [Int: [Hit]]) -> Bool {
         switch n {
         case .term(let i): return byTerm[i] != nil
