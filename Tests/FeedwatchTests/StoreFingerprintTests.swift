@@ -10,8 +10,20 @@ import Testing
 struct StoreFingerprintTests {
     static let window = Duration.seconds(48 * 3600)
 
+    static let t0 = Timestamp(seconds: 1_800_000_000)
+
     static func story(_ id: String, link: String, title: String, body: String) -> Story {
         Normaliser.story(Entry(id: id, link: link, title: title, summary: body))
+    }
+
+    /// The agency's story, and an outlet's lightly edited copy of it.
+    static let wire = story("a-1", link: "https://wire.example/1", title: "Talks resume", body: WireStory.text)
+    static let copy = story("p-1", link: "https://paper.example/1", title: "US, Iraq talk", body: WireStory.copy)
+
+    /// A store in a fresh directory (kept alive by the returned directory).
+    static func newStore() throws -> (TemporaryDirectory, SQLiteStore) {
+        let dir = try TemporaryDirectory()
+        return (dir, try SQLiteStore(path: dir.path("state/feedwatch.db")))
     }
 
     /// Records one poll of `feed` at `at`, in which every new story is announced (or none).
@@ -28,13 +40,11 @@ struct StoreFingerprintTests {
 
     @Test("an edited copy within the window is a duplicate; after the fingerprints are pruned it is news")
     func windowAndPrune() throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore(path: dir.path("state/feedwatch.db"))
-        let t0 = Timestamp(seconds: 1_800_000_000)
-        let wire = Self.story("a-1", link: "https://wire.example/1", title: "Talks resume", body: WireStory.text)
+        let (dir, store) = try Self.newStore()
+        defer { _ = dir }
+        let (t0, wire, copy) = (Self.t0, Self.wire, Self.copy)
         #expect(try Self.poll(store, "https://wire.example/rss", [wire], at: t0).new == 1)
 
-        let copy = Self.story("p-1", link: "https://paper.example/1", title: "US, Iraq talk", body: WireStory.copy)
         let copied = try Self.poll(store, "https://paper.example/rss", [copy], at: t0.adding(seconds: 3600))
         #expect(copied.new == 1 && copied.duplicates == 1)
 
@@ -52,25 +62,21 @@ struct StoreFingerprintTests {
 
     @Test("a copy of a story nobody was told about (no watch matched it) is announced where it appears")
     func unannouncedOriginal() throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore(path: dir.path("state/feedwatch.db"))
-        let t0 = Timestamp(seconds: 1_800_000_000)
-        let wire = Self.story("a-1", link: "https://wire.example/1", title: "Talks resume", body: WireStory.text)
+        let (dir, store) = try Self.newStore()
+        defer { _ = dir }
+        let (t0, wire, copy) = (Self.t0, Self.wire, Self.copy)
         #expect(try Self.poll(store, "https://wire.example/rss", [wire], at: t0, announce: false).events == 0)
-        let copy = Self.story("p-1", link: "https://paper.example/1", title: "US, Iraq talk", body: WireStory.copy)
         let r = try Self.poll(store, "https://paper.example/rss", [copy], at: t0.adding(seconds: 60))
         #expect(r.duplicates == 0 && r.events == 1)
     }
 
     @Test("forgetting a feed forgets its fingerprints: its stories no longer hold copies back")
     func forgetFeed() throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore(path: dir.path("state/feedwatch.db"))
-        let t0 = Timestamp(seconds: 1_800_000_000)
-        let wire = Self.story("a-1", link: "https://wire.example/1", title: "Talks resume", body: WireStory.text)
+        let (dir, store) = try Self.newStore()
+        defer { _ = dir }
+        let (t0, wire, copy) = (Self.t0, Self.wire, Self.copy)
         _ = try Self.poll(store, "https://wire.example/rss", [wire], at: t0)
         #expect(try store.forget(feedURL: "https://wire.example/rss") == 1)
-        let copy = Self.story("p-1", link: "https://paper.example/1", title: "US, Iraq talk", body: WireStory.copy)
         let r = try Self.poll(store, "https://paper.example/rss", [copy], at: t0.adding(seconds: 60))
         #expect(r.new == 1 && r.duplicates == 0)
     }
