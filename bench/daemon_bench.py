@@ -10,7 +10,7 @@ not only 304s. A cycle is one poll of every feed (polls / feeds, from feedwatch_
 VmRSS and VmHWM come from /proc. "Idle" is the same daemon with interval = 1h, 10 s after its
 first cycle. 1,000 cycles take about 17 minutes (the interval's lower bound is a second).
 """
-import argparse, os, re, shutil, subprocess, sys, time, urllib.request
+import argparse, os, re, shutil, signal, socket, subprocess, sys, time, urllib.request
 
 def rss(pid):
     out = {}
@@ -43,14 +43,28 @@ def config(work, port, metrics, feeds, interval):
         text += '[[feed]]\nurl = "http://127.0.0.1:%d/f%d.xml"\n' % (port, i)
     return text
 
+def free_ports(n):
+    """n distinct TCP ports on 127.0.0.1 that nothing listens on now (the kernel's picks for port 0,
+    held together so that they differ)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--feedwatch", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--feeds", type=int, default=10)
     ap.add_argument("--cycles", type=int, default=1000)
-    ap.add_argument("--port", type=int, default=18091)
+    ap.add_argument("--port", type=int, default=0, help="the feed server's port (default: a free one)")
     a = ap.parse_args()
+    port, metrics_idle, metrics_busy = free_ports(3)
+    a.port = a.port or port
     work = os.path.abspath(a.work)
     shutil.rmtree(work, ignore_errors=True)
     for d in ("serve", "nginx", "idle", "busy"):
@@ -80,14 +94,16 @@ http {
 """ % dict(w=work, p=a.port))
     subprocess.run(["nginx", "-c", conf, "-p", os.path.join(work, "nginx")], check=True)
     rows = []
+    p = None
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         # Idle: everything polled once, nothing due for an hour.
         cfg = os.path.join(work, "idle", "feedwatch.toml")
         with open(cfg, "w") as f:
-            f.write(config(os.path.join(work, "idle"), a.port, a.port + 1, a.feeds, "1h"))
+            f.write(config(os.path.join(work, "idle"), a.port, metrics_idle, a.feeds, "1h"))
         p = subprocess.Popen([a.feedwatch, "run", "-c", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60
-        while polls(a.port + 1) < a.feeds and time.time() < deadline:
+        while polls(metrics_idle) < a.feeds and time.time() < deadline:
             time.sleep(0.5)
         time.sleep(10)
         idle = rss(p.pid)
@@ -97,7 +113,7 @@ http {
 
         cfg = os.path.join(work, "busy", "feedwatch.toml")
         with open(cfg, "w") as f:
-            f.write(config(os.path.join(work, "busy"), a.port, a.port + 2, a.feeds, "1s"))
+            f.write(config(os.path.join(work, "busy"), a.port, metrics_busy, a.feeds, "1s"))
         p = subprocess.Popen([a.feedwatch, "run", "-c", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         marks = [m for m in (10, 100, 500, 1000) if m <= a.cycles] or [a.cycles]
         start = time.time()
@@ -113,7 +129,7 @@ http {
                 os.replace(tmp, os.path.join(work, "serve", "f%d.xml" % i))
                 n += 1
                 last_change = time.time()
-            cycles = polls(a.port + 2) / a.feeds
+            cycles = polls(metrics_busy) / a.feeds
             if cycles >= marks[0]:
                 rows.append(("after %d cycles" % marks[0], cycles, rss(p.pid)))
                 marks.pop(0)
@@ -122,6 +138,9 @@ http {
         p.wait()
         events = sum(1 for _ in open(os.path.join(work, "busy", "events.jsonl")))
     finally:
+        # Also when the benchmark is stopped (SIGTERM from run.sh when another part failed).
+        if p is not None and p.poll() is None:
+            p.kill()
         subprocess.run(["nginx", "-c", conf, "-p", os.path.join(work, "nginx"), "-s", "stop"])
     print()
     print("### Daemon memory: %d feeds, interval 1 s, a new matching story every 2 s" % a.feeds)

@@ -11,7 +11,7 @@ run is the delivery): events per second, CPU, peak RSS. Beside it, the limit: on
 POSTing the same number of bodies over one keep-alive connection. Signing (HMAC-SHA256, one
 secret) is on, as in production.
 """
-import argparse, base64, os, shutil, statistics, subprocess, sys, time
+import argparse, base64, os, shutil, statistics, subprocess, sys, time, socket
 
 def timed(cmd, env=None):
     with open("/tmp/deliver_bench.stderr", "wb") as errf:
@@ -40,14 +40,21 @@ def config(work, port, hook_port, batch):
         text += '[[feed]]\nurl = "http://127.0.0.1:%d/f%d.xml"\n' % (port, i)
     return text
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--feedwatch", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--events", type=int, default=10000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--port", type=int, default=18090)
+    ap.add_argument("--port", type=int, default=0, help="the feed server's port (default: a free one)")
     a = ap.parse_args()
+    a.port = a.port or free_port()
     work = os.path.abspath(a.work)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(work, "serve"))

@@ -10,7 +10,7 @@ share of the feeds answered 304 in the second cycle from nginx's access log. All
 feedwatch runs with per_host = 16 (its default of 2 is for the real web, where feeds are spread
 over many hosts); curl, sfeed_update and newsboat use 16 parallel transfers too.
 """
-import argparse, os, shutil, subprocess, time
+import argparse, os, shutil, subprocess, time, socket
 
 def run(cmd, cwd=None, env=None):
     # stderr goes to a file: a pipe nobody reads while waiting would stall a chatty tool.
@@ -30,6 +30,12 @@ def log_lines(path):
     except FileNotFoundError:
         return []
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", required=True)
@@ -37,8 +43,9 @@ def main():
     ap.add_argument("--nginx-conf", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--sizes", default="100,1000,10000")
-    ap.add_argument("--port", type=int, default=18089)
+    ap.add_argument("--port", type=int, default=0, help="the feed server's port (default: a free one)")
     a = ap.parse_args()
+    a.port = a.port or free_port()
     work = os.path.abspath(a.work)
     feeds = sorted(os.listdir(os.path.join(a.corpus, "feeds")))
     serve = os.path.join(work, "serve")

@@ -31,6 +31,8 @@ fi
 python3 bench/daemon_bench.py --feedwatch "$PWD/.build/release/feedwatch" --work "$WORK/daemon" \
   --cycles "${DAEMON_CYCLES:-1000}" > "$WORK/daemon.md" 2>&1 &
 daemon_bench=$!
+# If another part fails, stop it too (it stops its nginx and daemon on SIGTERM).
+trap 'kill "$daemon_bench" 2>/dev/null || true' EXIT
 
 echo "## feedwatch parse benchmark — $(date -u +%Y-%m-%d)"
 echo
