@@ -20,6 +20,8 @@ public struct StoreStats: Sendable {
     public var bytes: Int64 = 0
     /// Stories that have left their feed (candidates for pruning once old enough).
     public var gone = 0
+    /// Stories recorded as copies of a story another feed had first (not announced).
+    public var copies = 0
 }
 
 /// A story as `feedwatch store export` writes it.
@@ -134,13 +136,15 @@ extension SQLiteStore {
                         SELECT f.url, f.title, f.last_document_at, COUNT(s.key) AS n, MIN(s.first_seen_at) AS first,
                             MAX(CASE WHEN s.left_at IS NULL THEN MAX(s.last_seen_at, COALESCE(f.last_document_at, 0))
                                 ELSE s.last_seen_at END) AS last,
-                            SUM(CASE WHEN s.left_at IS NOT NULL THEN 1 ELSE 0 END) AS gone
+                            SUM(CASE WHEN s.left_at IS NOT NULL THEN 1 ELSE 0 END) AS gone,
+                            SUM(CASE WHEN s.copy_of_feed IS NOT NULL THEN 1 ELSE 0 END) AS copies
                         FROM feed f LEFT JOIN story s ON s.feed_id = f.id GROUP BY f.id ORDER BY f.url
                         """)
                 {
                     let n: Int = row["n"]
                     s.stories += n
                     s.gone += (row["gone"] as Int?) ?? 0
+                    s.copies += (row["copies"] as Int?) ?? 0
                     s.feeds.append(
                         .init(
                             url: row["url"], title: row["title"], stories: n,

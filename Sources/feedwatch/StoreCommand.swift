@@ -43,6 +43,8 @@ struct StoreCommand: ParsableCommand {
                 w.value(s.stories)
                 w.key("left_their_feed")
                 w.value(s.gone)
+                w.key("copies")
+                w.value(s.copies)
                 w.key("outbox_pending")
                 w.value(outbox.values.reduce(0) { $0 + $1.pending })
                 w.key("outbox_dead")
@@ -75,6 +77,7 @@ struct StoreCommand: ParsableCommand {
             let mb = Double(s.bytes) / 1_048_576
             print("\(config.storePath): \(String(format: "%.1f", mb)) MB")
             print("  \(s.stories) stories in \(s.feeds.count) feeds; \(s.gone) have left their feed")
+            print("  \(s.copies) recorded as copies of a story another feed had first (not announced)")
             print(
                 "  outbox: \(outbox.values.reduce(0) { $0 + $1.pending }) waiting, \(outbox.values.reduce(0) { $0 + $1.dead }) dead"
             )

@@ -275,6 +275,9 @@ struct StoreIdentityTests {
                     "http://wire.example/1?utm_source=b": "link", "http://outlet.example/copy": "text",
                     "http://paper.example/iraq-talks": "fingerprint",
                 ])
+            let stats = try await BinaryRun.run(["store", "stats", "--json", "--config", config])
+            let figures = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+            #expect(figures?["copies"] as? Int == 3, "\(stats.stdout)")
         }
     }
 }
