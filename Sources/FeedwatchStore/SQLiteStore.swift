@@ -275,11 +275,13 @@ public final class SQLiteStore: Sendable {
 
     /// Records one poll: the feed's new state, the stories found, and (through `decide`, called
     /// inside the transaction for each story not seen before and each new version of a known one)
-    /// the events they cause. With `duplicateWindow`, a story new to this feed that another feed
-    /// had within the window is recorded without `decide`.
+    /// the events they cause. With `duplicateWindow`, a story new to this feed that copies one
+    /// another feed had within the window is recorded as that story's copy, without events
+    /// (`recordNew`).
     ///
-    /// A story counts as seen before when its key is known for this feed, or — for a publisher
-    /// that changes ids between polls — when its canonical link or its title and body are.
+    /// A story counts as seen before when the feed's previous document listed it in the same
+    /// version, when its key is known for this feed, or — for a publisher that changes ids
+    /// between polls — when its canonical link or its title and body are.
     ///
     /// `health` is called, also inside the transaction, when the poll changes the feed's health:
     /// the `FeedHealth.failingAfter`-th failure in a row (once, until it recovers), or the first
