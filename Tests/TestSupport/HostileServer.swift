@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -48,5 +49,8 @@ public final class HostileServer: @unchecked Sendable {
         return object
     }
 
-    deinit { process.terminate() }
+    /// SIGKILL, not SIGTERM: the child inherits the test runner's signal mask, in which SIGTERM is
+    /// blocked, so a terminate() stayed pending and the server outlived the tests until its
+    /// `--lifetime` ran out.
+    deinit { kill(process.processIdentifier, SIGKILL) }
 }
