@@ -10,7 +10,8 @@ not only 304s. A cycle is one poll of every feed (polls / feeds, from feedwatch_
 VmRSS and VmHWM come from /proc. "Idle" is the same daemon with interval = 1h, 10 s after its
 first cycle. 1,000 cycles take about 17 minutes (the interval's lower bound is a second).
 """
-import argparse, os, re, shutil, signal, socket, subprocess, sys, time, urllib.request
+import argparse, os, re, shutil, signal, subprocess, sys, time, urllib.request
+from loopback import Nginx, free_ports
 
 def rss(pid):
     out = {}
@@ -43,18 +44,6 @@ def config(work, port, metrics, feeds, interval):
         text += '[[feed]]\nurl = "http://127.0.0.1:%d/f%d.xml"\n' % (port, i)
     return text
 
-def free_ports(n):
-    """n distinct TCP ports on 127.0.0.1 that nothing listens on now (the kernel's picks for port 0,
-    held together so that they differ)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--feedwatch", required=True)
@@ -67,32 +56,13 @@ def main():
     a.port = a.port or port
     work = os.path.abspath(a.work)
     shutil.rmtree(work, ignore_errors=True)
-    for d in ("serve", "nginx", "idle", "busy"):
+    for d in ("serve", "idle", "busy"):
         os.makedirs(os.path.join(work, d))
     items = {i: [(k, "Story %d" % k) for k in range(30)] for i in range(a.feeds)}
     for i in range(a.feeds):
         with open(os.path.join(work, "serve", "f%d.xml" % i), "w") as f:
             f.write(feed(i, items[i]))
-    conf = os.path.join(work, "nginx", "nginx.conf")
-    with open(conf, "w") as f:
-        f.write("""worker_processes 1;
-daemon on;
-pid %(w)s/nginx/nginx.pid;
-error_log %(w)s/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path %(w)s/nginx/tmp_body;
-    proxy_temp_path %(w)s/nginx/tmp_proxy;
-    fastcgi_temp_path %(w)s/nginx/tmp_fcgi;
-    uwsgi_temp_path %(w)s/nginx/tmp_uwsgi;
-    scgi_temp_path %(w)s/nginx/tmp_scgi;
-    types { application/rss+xml xml; }
-    etag on;
-    server { listen 127.0.0.1:%(p)d; root %(w)s/serve; }
-}
-""" % dict(w=work, p=a.port))
-    subprocess.run(["nginx", "-c", conf, "-p", os.path.join(work, "nginx")], check=True)
+    nginx = Nginx(os.path.join(work, "nginx"), port=a.port, root=os.path.join(work, "serve"))
     rows = []
     p = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -141,7 +111,7 @@ http {
         # Also when the benchmark is stopped (SIGTERM from run.sh when another part failed).
         if p is not None and p.poll() is None:
             p.kill()
-        subprocess.run(["nginx", "-c", conf, "-p", os.path.join(work, "nginx"), "-s", "stop"])
+        nginx.stop()
     print()
     print("### Daemon memory: %d feeds, interval 1 s, a new matching story every 2 s" % a.feeds)
     print()

@@ -11,7 +11,8 @@ run is the delivery): events per second, CPU, peak RSS. Beside it, the limit: on
 POSTing the same number of bodies over one keep-alive connection. Signing (HMAC-SHA256, one
 secret) is on, as in production.
 """
-import argparse, base64, os, shutil, statistics, subprocess, sys, time, socket
+import argparse, base64, os, shutil, statistics, subprocess, sys, time
+from loopback import Nginx, free_port
 
 def timed(cmd, env=None):
     with open("/tmp/deliver_bench.stderr", "wb") as errf:
@@ -40,12 +41,6 @@ def config(work, port, hook_port, batch):
         text += '[[feed]]\nurl = "http://127.0.0.1:%d/f%d.xml"\n' % (port, i)
     return text
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--feedwatch", required=True)
@@ -58,37 +53,12 @@ def main():
     work = os.path.abspath(a.work)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(work, "serve"))
-    os.makedirs(os.path.join(work, "nginx"))
     per_feed = a.events // 10
     for i in range(10):
         with open(os.path.join(work, "serve", "f%d.xml" % i), "w") as f:
             f.write(feed(i, per_feed))
-    with open(os.path.join(work, "nginx", "nginx.conf"), "w") as f:
-        f.write("""worker_processes 1;
-daemon on;
-pid %(w)s/nginx/nginx.pid;
-error_log %(w)s/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path %(w)s/nginx/tmp_body;
-    proxy_temp_path %(w)s/nginx/tmp_proxy;
-    fastcgi_temp_path %(w)s/nginx/tmp_fcgi;
-    uwsgi_temp_path %(w)s/nginx/tmp_uwsgi;
-    scgi_temp_path %(w)s/nginx/tmp_scgi;
-    types { application/rss+xml xml; }
-    keepalive_requests 1000000;
-    etag on;
-    server {
-        listen 127.0.0.1:%(p)d;
-        root %(w)s/serve;
-        location /hook { return 204; }
-        location / { }
-    }
-}
-""" % dict(w=work, p=a.port))
-    subprocess.run(["nginx", "-c", os.path.join(work, "nginx", "nginx.conf"), "-p", os.path.join(work, "nginx")],
-                   check=True)
+    nginx = Nginx(os.path.join(work, "nginx"), port=a.port, root=os.path.join(work, "serve"),
+                  locations="        location /hook { return 204; }\n        location / { }\n")
     time.sleep(0.3)
     env = dict(os.environ, BENCH_SECRET="whsec_" + base64.b64encode(os.urandom(32)).decode())
     rows = []
@@ -131,8 +101,7 @@ http {
             sys.exit("curl failed: %s" % results[0]["err"])
         rows.append(("curl, one process, keep-alive (limit)", results))
     finally:
-        subprocess.run(["nginx", "-c", os.path.join(work, "nginx", "nginx.conf"), "-p",
-                        os.path.join(work, "nginx"), "-s", "stop"])
+        nginx.stop()
 
     def fmt(values, spec):
         m = statistics.median(values)

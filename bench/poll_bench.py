@@ -10,7 +10,8 @@ share of the feeds answered 304 in the second cycle from nginx's access log. All
 feedwatch runs with per_host = 16 (its default of 2 is for the real web, where feeds are spread
 over many hosts); curl, sfeed_update and newsboat use 16 parallel transfers too.
 """
-import argparse, os, shutil, subprocess, time, socket
+import argparse, os, shutil, subprocess, time
+from loopback import Nginx, free_port
 
 def run(cmd, cwd=None, env=None):
     # stderr goes to a file: a pipe nobody reads while waiting would stall a chatty tool.
@@ -29,12 +30,6 @@ def log_lines(path):
             return f.readlines()
     except FileNotFoundError:
         return []
-
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 def main():
     ap = argparse.ArgumentParser()
@@ -61,10 +56,8 @@ def main():
                 d.write(subprocess.run(["gzip", "-6", "-n", "-c"], stdin=s, capture_output=True).stdout)
     conf = open(a.nginx_conf).read().replace("@DIR@", work).replace("@PORT@", str(a.port))
     conf = conf.replace("root %s/serve;" % work, "root %s;" % serve)
-    with open(os.path.join(work, "nginx", "nginx.conf"), "w") as f:
-        f.write(conf)
     access = os.path.join(work, "nginx", "access.log")
-    subprocess.run(["nginx", "-c", os.path.join(work, "nginx", "nginx.conf"), "-p", os.path.join(work, "nginx")], check=True)
+    nginx = Nginx(os.path.join(work, "nginx"), conf_text=conf)
     time.sleep(0.5)
     rows = []
     try:
@@ -113,8 +106,7 @@ def main():
                 if cold["code"] not in (0, 1) and name != "newsboat":
                     print("# %s exited %d: %s" % (name, cold["code"], cold["err"]))
     finally:
-        subprocess.run(["nginx", "-c", os.path.join(work, "nginx", "nginx.conf"), "-p", os.path.join(work, "nginx"),
-                        "-s", "stop"])
+        nginx.stop()
     print("\n### Poll cycles (one run each)\n")
     print("| feeds | tool | cold wall s | cold CPU s | cold peak RSS MB | unchanged wall s | 304 share | vs curl (cold) |")
     print("|---|---|---|---|---|---|---|---|")

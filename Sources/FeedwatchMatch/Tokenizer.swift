@@ -1,3 +1,5 @@
+import FeedwatchModel
+
 /// One word of a text, folded.
 struct Token {
     /// FNV-1a of the folded bytes: the key into the term table.
@@ -35,11 +37,6 @@ struct TokenizedText {
         tokens.reserveCapacity(bytes / 6 + 1)
     }
 
-    mutating func removeAll() {
-        folded.removeAll(keepingCapacity: true)
-        tokens.removeAll(keepingCapacity: true)
-    }
-
     /// The folded bytes of a token.
     func bytes(of t: Token) -> ArraySlice<UInt8> {
         folded[Int(t.start)..<Int(t.start + t.length)]
@@ -49,16 +46,6 @@ struct TokenizedText {
     mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { append(utf8: $0) }
-    }
-
-    /// Per byte: the folded ASCII letter or digit ("A" → "a"), 0 for every other byte (ASCII
-    /// punctuation and space, and all bytes of multi-byte characters, which `FoldTable` folds).
-    static let asciiFold: [UInt8] = (0..<256).map { b in
-        switch b {
-        case 0x30...0x39, 0x61...0x7A: UInt8(b)
-        case 0x41...0x5A: UInt8(b | 0x20)
-        default: 0
-        }
     }
 
     static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -123,30 +110,25 @@ struct TokenizedText {
             if b < 0x80 {
                 // ASCII fast path: a run of letters and digits at once, lower-cased and hashed in
                 // one pass, appended in one copy (most of every English text).
-                if TokenizedText.asciiFold[Int(b)] != 0 {
+                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) {
                     beginWordIfNeeded(i)
                     var j = i
                     var h = hash
                     var runLetters = 0
                     var runUpper = 0
-                    TokenizedText.asciiFold.withUnsafeBufferPointer { fold in
-                        while j < n {
-                            let c = s[j]
-                            let f = fold[Int(c)]
-                            if f == 0 { break }
-                            runUpper &+= c != f ? 1 : 0
-                            runLetters &+= f >= 0x61 ? 1 : 0
-                            h = (h ^ UInt64(f)) &* TokenizedText.fnvPrime
-                            j &+= 1
+                    while j < n {
+                        var c = s[j]
+                        if c >= 0x41 && c <= 0x5A {
+                            c |= 0x20
+                            runUpper &+= 1
+                        } else if !(c >= 0x61 && c <= 0x7A) && !(c >= 0x30 && c <= 0x39) {
+                            break
                         }
+                        if c >= 0x61 { runLetters &+= 1 }
+                        h = (h ^ UInt64(c)) &* TokenizedText.fnvPrime
+                        j &+= 1
                     }
-                    let base = folded.count
-                    folded.append(contentsOf: UnsafeBufferPointer(rebasing: s[i..<j]))
-                    if runUpper > 0 {
-                        folded.withUnsafeMutableBufferPointer { p in
-                            for k in base..<p.count where p[k] >= 0x41 && p[k] <= 0x5A { p[k] |= 0x20 }
-                        }
-                    }
+                    folded.appendLowercasingASCII(UnsafeBufferPointer(rebasing: s[i..<j]), hasCapitals: runUpper > 0)
                     hash = h
                     letters += runLetters
                     upperLetters += runUpper

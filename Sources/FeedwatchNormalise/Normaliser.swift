@@ -125,13 +125,7 @@ public enum Normaliser {
                         upper = upper || (c >= 0x41 && c <= 0x5A)
                         j += 1
                     }
-                    let base = out.count
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<j]))
-                    if upper {
-                        out.withUnsafeMutableBufferPointer { p in
-                            for k in base..<p.count where p[k] >= 0x41 && p[k] <= 0x5A { p[k] |= 0x20 }
-                        }
-                    }
+                    out.appendLowercasingASCII(UnsafeBufferPointer(rebasing: utf8[i..<j]), hasCapitals: upper)
                     i = j
                     continue
                 }

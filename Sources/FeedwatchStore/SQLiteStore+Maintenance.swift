@@ -42,6 +42,13 @@ public struct ExportedStory: Sendable {
 }
 
 extension SQLiteStore {
+    /// When story `s` (of feed `f`) was last listed by its feed: for a story still in it, the
+    /// feed's last document (not written per story, see `recordListing`); for one that left, the
+    /// time kept when it left.
+    static let lastSeen = """
+        CASE WHEN s.left_at IS NULL THEN MAX(s.last_seen_at, COALESCE(f.last_document_at, 0)) ELSE s.last_seen_at END
+        """
+
     /// Forgets stories that left their feed more than `retention` before `now`.
     ///
     /// A story has left its feed when a document of the feed no longer listed it (`left_at`, set
@@ -134,8 +141,7 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT f.url, f.title, f.last_document_at, COUNT(s.key) AS n, MIN(s.first_seen_at) AS first,
-                            MAX(CASE WHEN s.left_at IS NULL THEN MAX(s.last_seen_at, COALESCE(f.last_document_at, 0))
-                                ELSE s.last_seen_at END) AS last,
+                            MAX(\(Self.lastSeen)) AS last,
                             SUM(CASE WHEN s.left_at IS NOT NULL THEN 1 ELSE 0 END) AS gone,
                             SUM(CASE WHEN s.copy_of_feed IS NOT NULL THEN 1 ELSE 0 END) AS copies
                         FROM feed f LEFT JOIN story s ON s.feed_id = f.id GROUP BY f.id ORDER BY f.url
@@ -172,8 +178,7 @@ extension SQLiteStore {
                     sql: """
                         SELECT f.url, s.key, s.key_source, s.content_hash, s.title, s.link, s.published,
                             s.first_seen_at,
-                            CASE WHEN s.left_at IS NULL THEN MAX(s.last_seen_at, COALESCE(f.last_document_at, 0))
-                                ELSE s.last_seen_at END AS last_seen_at,
+                            \(Self.lastSeen) AS last_seen_at,
                             o.url AS copy_of_url, s.copy_of_key, s.copy_by
                         FROM story s JOIN feed f ON f.id = s.feed_id LEFT JOIN feed o ON o.id = s.copy_of_feed
                         ORDER BY f.url, s.first_seen_at, s.key

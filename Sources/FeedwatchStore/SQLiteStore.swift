@@ -297,7 +297,8 @@ public final class SQLiteStore: Sendable {
                     let feed = try Row.fetchOne(
                         db.cachedStatement(
                             sql: """
-                                SELECT id, title, first_polled_at, error_streak, failing_since, last_success_at
+                                SELECT id, title, first_polled_at, error_streak, failing_since, last_success_at,
+                                    last_document_at, listed
                                 FROM feed WHERE url = ?
                                 """), arguments: [feedURL])
                 else { throw StoreError(operation: "record poll of \(feedURL)", underlying: "feed row missing") }
@@ -316,7 +317,7 @@ public final class SQLiteStore: Sendable {
                 }
                 // What the previous document listed: a story listed again in the same version is
                 // seen without a lookup (the usual poll of a feed that does not answer 304).
-                let before = try listed(db, feedID: feedID)
+                let before = (feed["listed"] as Data?).map { Listing(blob: $0) } ?? Listing(capacity: 0)
                 var listing = Listing(capacity: stories.count)
                 for story in stories {
                     let content = Data(story.contentHash)
@@ -353,7 +354,9 @@ public final class SQLiteStore: Sendable {
                     }
                 }
                 if poll.error == nil, !stories.isEmpty {
-                    try recordListing(db, feedID: feedID, before: before, now: listing, at: now)
+                    try recordListing(
+                        db, feedID: feedID, before: before, now: listing, at: now,
+                        previousDocumentAt: feed["last_document_at"])
                 }
                 try updateFeed(db, feedID: feedID, poll: poll, title: title, listedEntries: !stories.isEmpty)
                 return result
@@ -397,13 +400,13 @@ public final class SQLiteStore: Sendable {
         let since = duplicateWindow.map { now - $0.seconds }
         var copy = try since.flatMap { try exactOriginal(db, of: story, feedID: feedID, since: $0) }
         var entries: [OutboxEntry] = []
-        var fingerprint: Fingerprint?
+        var near: (fingerprint: Fingerprint, publisher: String)?
         if copy == nil {
             entries = decide(sighting)
             if let since, !entries.isEmpty, let f = Fingerprint.of(story) {
-                fingerprint = f
-                copy = try nearOriginal(
-                    db, of: story, fingerprint: f, feedID: feedID, feedURL: sighting.feedURL, since: since)
+                let publisher = Fingerprint.publisher(of: story, feedURL: sighting.feedURL)
+                near = (f, publisher)
+                copy = try nearOriginal(db, fingerprint: f, publisher: publisher, feedID: feedID, since: since)
             }
         }
         try insert(db, feedID: feedID, key: key, story: story, copy: copy, now: now)
@@ -412,10 +415,8 @@ public final class SQLiteStore: Sendable {
             result.duplicates += 1
             return
         }
-        if let fingerprint {
-            try remember(
-                db, fingerprint, feedID: feedID, key: key,
-                publisher: Fingerprint.publisher(of: story, feedURL: sighting.feedURL), now: now)
+        if let near {
+            try remember(db, near.fingerprint, feedID: feedID, key: key, publisher: near.publisher, now: now)
         }
         for e in entries { try enqueue(db, e, at: now) }
         result.events += entries.count
@@ -450,10 +451,9 @@ public final class SQLiteStore: Sendable {
     /// fingerprint is the most similar to this one's, if any is similar enough to be the same text
     /// lightly edited (`Fingerprint.nearSimilarity`).
     private func nearOriginal(
-        _ db: Database, of story: Story, fingerprint: Fingerprint, feedID: Int64, feedURL: String, since: Int64
+        _ db: Database, fingerprint: Fingerprint, publisher: String, feedID: Int64, since: Int64
     ) throws -> Original? {
         // Stories sharing a band with this one: almost always none; compared by their signatures.
-        let publisher = Fingerprint.publisher(of: story, feedURL: feedURL)
         let bands = fingerprint.bands
         let candidates = try db.cachedStatement(
             sql: """
@@ -538,20 +538,14 @@ public final class SQLiteStore: Sendable {
         var members: Set<Data> { Set(keys.values) }
     }
 
-    /// What the feed's previous document listed (empty before the first, and for a feed last
-    /// recorded before the store kept listings).
-    private func listed(_ db: Database, feedID: Int64) throws -> Listing {
-        let blob = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT listed FROM feed WHERE id = ?"), arguments: [feedID])
-        return blob.map { Listing(blob: $0) } ?? Listing(capacity: 0)
-    }
-
     /// Notes which stories the feed's document listed: those the previous document listed and this
     /// one does not have left the feed now (`left_at`; `last_seen_at` becomes the time of the last
     /// document that listed them), those back in it have not. Only changes are written, so a poll
     /// of an unchanged feed writes no story row. A feed recorded before the store kept listings has
     /// every stored story missing from this document marked as left.
-    private func recordListing(_ db: Database, feedID: Int64, before: Listing, now: Listing, at time: Int64) throws {
+    private func recordListing(
+        _ db: Database, feedID: Int64, before: Listing, now: Listing, at time: Int64, previousDocumentAt: Int64?
+    ) throws {
         // The usual poll: the same document as last time, compared byte for byte.
         if !before.blob.isEmpty, before.blob == now.blob { return }
         let current = now.members
@@ -563,11 +557,12 @@ public final class SQLiteStore: Sendable {
                     arguments: [feedID])) : before.members
         let leave = try db.cachedStatement(
             sql: """
-                UPDATE story SET left_at = ?,
-                    last_seen_at = MAX(last_seen_at, COALESCE((SELECT last_document_at FROM feed WHERE id = ?), 0))
+                UPDATE story SET left_at = ?, last_seen_at = MAX(last_seen_at, ?)
                 WHERE feed_id = ? AND key = ? AND left_at IS NULL
                 """)
-        for key in previous.subtracting(current) { try leave.execute(arguments: [time, feedID, feedID, key]) }
+        for key in previous.subtracting(current) {
+            try leave.execute(arguments: [time, previousDocumentAt ?? 0, feedID, key])
+        }
         let back = try db.cachedStatement(
             sql: "UPDATE story SET left_at = NULL WHERE feed_id = ? AND key = ? AND left_at IS NOT NULL")
         for key in current.subtracting(previous) { try back.execute(arguments: [feedID, key]) }
