@@ -1,90 +1,9 @@
 import Foundation
 
-/// A watch as the configuration gives it: an expression, the simple lists, or both (ANDed).
-public struct WatchDefinition: Sendable {
-    public var name: String
-    /// The watch language (see `ExpressionParser`).
-    public var expression: String?
-    /// Simple form: at least one of `any`, all of `all`, none of `none`.
-    public var any: [String]
-    public var all: [String]
-    public var none: [String]
-
-    public init(name: String, expression: String? = nil, any: [String] = [], all: [String] = [], none: [String] = []) {
-        self.name = name
-        self.expression = expression
-        self.any = any
-        self.all = all
-        self.none = none
-    }
-}
-
-/// A watch that could not be compiled, and where.
-public struct WatchError: Error, Sendable, CustomStringConvertible {
-    public enum Place: Sendable, Equatable {
-        case expression
-        case list(String, index: Int)
-        case watch
-    }
-
-    public let watch: String
-    public let place: Place
-    public let error: ExpressionError
-
-    public var description: String {
-        switch place {
-        case .expression: return "watch \"\(watch)\": expression \(error)"
-        case .list(let key, let index): return "watch \"\(watch)\": \(key)[\(index + 1)]: \(error.message)"
-        case .watch: return "watch \"\(watch)\": \(error.message)"
-        }
-    }
-}
-
-public struct WatchErrors: Error, Sendable, CustomStringConvertible {
-    public let errors: [WatchError]
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
-}
-
-/// The text of a story, by field, as the matcher reads it.
-public struct StoryText: Sendable {
-    public var title: String
-    public var summary: String
-    public var content: String
-    public var categories: [String]
-    public var authors: [String]
-    public var link: String
-    /// The feed's title and URL.
-    public var feed: String
-
-    public init(
-        title: String, summary: String = "", content: String = "", categories: [String] = [], authors: [String] = [],
-        link: String = "", feed: String = ""
-    ) {
-        self.title = title
-        self.summary = summary
-        self.content = content
-        self.categories = categories
-        self.authors = authors
-        self.link = link
-        self.feed = feed
-    }
-}
-
-/// Why a watch matched: the terms found, the field each was found in, a snippet around the first.
-public struct WatchMatch: Sendable, Equatable {
-    public struct Term: Sendable, Equatable {
-        public let term: String
-        public let field: String
-    }
-
-    public let watch: String
-    public let terms: [Term]
-    public let snippet: String
-}
-
-/// All watches compiled into shared structures: one dictionary of words over every term of every
-/// watch, so a story is tokenized once and looked up word by word whatever the number of watches;
-/// only the watches whose terms occur are then evaluated.
+/// All watches compiled into shared structures: one set of word tables over every term of every
+/// watch (`TermTables`), so a story is scanned once and each of its words looked up once whatever
+/// the number of watches; only the watches one of whose anchor terms occurs are then evaluated,
+/// each by a small postfix program over the set of terms present.
 public final class Matcher: Sendable {
     private indirect enum Node: Sendable {
         case term(Int)
@@ -94,24 +13,22 @@ public final class Matcher: Sendable {
         case near(Node, Node, Int)
     }
 
+    /// What explanations need of a watch (read only for the watches that match).
     private struct CompiledWatch: Sendable {
         let name: String
-        let node: Node
-        /// The same expression in postfix, evaluated without recursion or reference counting.
-        let program: [Step]
+        /// The terms outside any NOT, each once, in the order the expression names them: those
+        /// that occur are what made the watch match.
+        let explaining: [Int]
+    }
 
-        init(name: String, node: Node) {
-            self.name = name
-            self.node = node
-            var program: [Step] = []
-            var nears: [Node] = []
-            Step.compile(node, into: &program, nears: &nears)
-            self.program = program
-            self.nears = nears
-        }
-
-        /// NEAR sub-expressions, which need the hits' positions: evaluated on the tree.
-        let nears: [Node]
+    /// What evaluating a watch needs, without references: evaluated for every candidate watch.
+    private struct Program: Sendable {
+        /// The watch's steps: `steps[start ..< end]`.
+        let start: Int32
+        let end: Int32
+        /// Whether the watch has regular-expression terms (`regexTerms[watch]`), run only when
+        /// the watch is evaluated.
+        let hasRegex: Bool
     }
 
     /// One instruction of a watch's postfix program over a stack of truth values.
@@ -129,59 +46,70 @@ public final class Matcher: Sendable {
         let kind: Kind
         let argument: Int32
 
-        static func compile(_ n: Node, into program: inout [Step], nears: inout [Node]) {
+        /// Appends `n`'s program; returns the stack depth it needs.
+        @discardableResult
+        static func compile(_ n: Node, into program: inout [Step], nears: inout [Node]) -> Int {
             switch n {
-            case .term(let i): program.append(Step(kind: .term, argument: Int32(i)))
+            case .term(let i):
+                program.append(Step(kind: .term, argument: Int32(i)))
+                return 1
             case .and(let items), .or(let items):
-                for item in items { compile(item, into: &program, nears: &nears) }
+                var depth = 0
+                for (k, item) in items.enumerated() {
+                    depth = max(depth, k + compile(item, into: &program, nears: &nears))
+                }
                 let kind: Kind = if case .and = n { .and } else { .or }
                 program.append(Step(kind: kind, argument: Int32(items.count)))
+                return max(depth, 1)
             case .not(let inner):
-                compile(inner, into: &program, nears: &nears)
+                let depth = compile(inner, into: &program, nears: &nears)
                 program.append(Step(kind: .not, argument: 0))
+                return depth
             case .near:
                 nears.append(n)
                 program.append(Step(kind: .near, argument: Int32(nears.count - 1)))
+                return 1
             }
         }
     }
 
+    /// What explanations and regular expressions need of a term.
     private struct Term: Sendable {
         let display: String
-        let words: [[UInt8]]
-        let lastIsPrefix: Bool
-        let fields: FieldSet
-        let abbreviation: Bool
         let regex: NSRegularExpressionBox?
+        let fields: FieldSet
     }
 
     private let terms: [Term]
+    private let tables: TermTables
     private let watches: [CompiledWatch]
-
-    /// How many watches were compiled.
-    public var watchCount: Int { watches.count }
-    /// Exact single words, and the first words of phrases.
-    private let words: WordTable
-    /// Single-word prefixes: their lengths, ascending, and a table per length.
-    private let prefixLengths: [Int]
-    private let prefixTables: [WordTable]
-    /// The first `prefixLengths[0]` bytes of every prefix term: a word that does not start with
-    /// one of them can match no prefix term, which spares most words one probe per prefix length.
-    private let prefixGate: WordTable
-    /// Per watch, its regular-expression terms (run only when the watch is evaluated).
+    private let programs: [Program]
     private let regexTerms: [[Int]]
-    private let termWatches: [[Int]]
-    /// Watches that must be evaluated whatever words occur (NOT-only, regular expressions).
+    /// Every watch's program, one after another.
+    private let steps: [Step]
+    /// NEAR sub-expressions of every watch, which need the hits' positions: evaluated on the tree.
+    private let nears: [Node]
+    /// The deepest stack any program needs.
+    private let stackDepth: Int
+    /// Per term, the watches it anchors: `anchored[anchorStart[t] ..< anchorStart[t + 1]]`. A
+    /// watch is anchored by a set of terms one of which must occur for it to match (the smallest
+    /// such set its expression gives), so it is evaluated only when one of those occurs.
+    private let anchorStart: [Int32]
+    private let anchored: [Int32]
+    /// Watches that must be evaluated whatever words occur (their only positive terms are
+    /// regular expressions).
     private let alwaysEvaluate: [Int]
     private let fieldsUsed: FieldSet
 
+    /// How many watches were compiled.
+    public var watchCount: Int { watches.count }
     public var watchNames: [String] { watches.map(\.name) }
 
     public init(watches definitions: [WatchDefinition], aliases: [String: [String]] = [:]) throws(WatchErrors) {
         var errors: [WatchError] = []
         var termIndex: [TermSpec: Int] = [:]
         var specs: [TermSpec] = []
-        var compiled: [CompiledWatch] = []
+        var parsed: [(name: String, node: Node)] = []
 
         func intern(_ e: Expr) -> Node {
             switch e {
@@ -242,55 +170,64 @@ public final class Matcher: Sendable {
                             message: "matches stories that contain none of its terms; add a term to look for")))
                 continue
             }
-            compiled.append(CompiledWatch(name: def.name, node: intern(expr)))
+            parsed.append((def.name, intern(expr)))
         }
         if !errors.isEmpty { throw WatchErrors(errors: errors) }
 
-        var words: [(bytes: [UInt8], term: Int)] = []
-        var prefixes: [Int: [(bytes: [UInt8], term: Int)]] = [:]
         var terms: [Term] = []
+        var wordTerms: [(words: [[UInt8]], lastIsPrefix: Bool, fields: FieldSet, abbreviation: Bool)?] = []
         var fieldsUsed: FieldSet = []
-        for (i, spec) in specs.enumerated() {
+        for spec in specs {
             fieldsUsed.formUnion(spec.fields)
             switch spec.kind {
             case .words(let w, let lastIsPrefix):
-                terms.append(
-                    Term(
-                        display: spec.display, words: w, lastIsPrefix: lastIsPrefix, fields: spec.fields,
-                        abbreviation: spec.abbreviation, regex: nil))
-                if w.count == 1 && lastIsPrefix {
-                    prefixes[w[0].count, default: []].append((w[0], i))
-                } else {
-                    words.append((w[0], i))
-                }
+                terms.append(Term(display: spec.display, regex: nil, fields: spec.fields))
+                wordTerms.append((w, lastIsPrefix, spec.fields, spec.abbreviation))
             case .regex(let pattern):
                 let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
                 terms.append(
-                    Term(
-                        display: spec.display, words: [], lastIsPrefix: false, fields: spec.fields, abbreviation: false,
-                        regex: re.map(NSRegularExpressionBox.init)))
+                    Term(display: spec.display, regex: re.map(NSRegularExpressionBox.init), fields: spec.fields))
+                wordTerms.append(nil)
             }
         }
-        var termWatches = [[Int]](repeating: [], count: terms.count)
-        var always: [Int] = []
+        var steps: [Step] = []
+        var nears: [Node] = []
+        var depth = 1
+        var compiled: [CompiledWatch] = []
+        var programs: [Program] = []
         var regexTerms: [[Int]] = []
-        for (w, watch) in compiled.enumerated() {
+        var anchors = [[Int32]](repeating: [], count: terms.count)
+        var always: [Int] = []
+        for (w, watch) in parsed.enumerated() {
+            let start = steps.count
+            depth = max(depth, Step.compile(watch.node, into: &steps, nears: &nears))
             var ids: [Int] = []
             Matcher.collectTerms(watch.node, into: &ids)
-            let regexes = Array(Set(ids.filter { terms[$0].regex != nil })).sorted()
-            if !regexes.isEmpty { always.append(w) }
+            let regexes = Set(ids.filter { terms[$0].regex != nil }).sorted()
+            var explaining: [Int] = []
+            Matcher.collectTerms(watch.node, into: &explaining, positiveOnly: true)
+            var seen = Set<Int>()
+            compiled.append(CompiledWatch(name: watch.name, explaining: explaining.filter { seen.insert($0).inserted }))
+            programs.append(Program(start: Int32(start), end: Int32(steps.count), hasRegex: !regexes.isEmpty))
             regexTerms.append(regexes)
-            for id in Set(ids) { termWatches[id].append(w) }
+            if let anchor = Matcher.anchor(watch.node, isWord: { terms[$0].regex == nil }) {
+                for t in Set(anchor) { anchors[t].append(Int32(w)) }
+            } else {
+                always.append(w)
+            }
         }
+        var anchorStart: [Int32] = [0]
+        for list in anchors { anchorStart.append(anchorStart[anchorStart.count - 1] + Int32(list.count)) }
         self.terms = terms
+        self.tables = TermTables(terms: wordTerms)
         self.watches = compiled
-        self.words = WordTable(words)
-        self.prefixLengths = prefixes.keys.sorted()
-        self.prefixTables = prefixes.keys.sorted().map { WordTable(prefixes[$0] ?? []) }
-        let shortest = prefixes.keys.min() ?? 0
-        self.prefixGate = WordTable(prefixes.values.joined().map { (Array($0.bytes.prefix(shortest)), 0) })
+        self.programs = programs
         self.regexTerms = regexTerms
-        self.termWatches = termWatches
+        self.steps = steps
+        self.nears = nears
+        self.stackDepth = depth
+        self.anchorStart = anchorStart
+        self.anchored = anchors.flatMap { $0 }
         self.alwaysEvaluate = always
         self.fieldsUsed = fieldsUsed
     }
@@ -306,177 +243,156 @@ public final class Matcher: Sendable {
         }
     }
 
-    private static func collectTerms(_ n: Node, into ids: inout [Int]) {
+    /// Word terms one of which must occur for `n` to hold, as few as the expression allows; nil
+    /// when there are none (a NOT, a regular expression).
+    private static func anchor(_ n: Node, isWord: (Int) -> Bool) -> [Int]? {
+        switch n {
+        case .term(let i): return isWord(i) ? [i] : nil
+        case .or(let items):
+            var all: [Int] = []
+            for item in items {
+                guard let a = anchor(item, isWord: isWord) else { return nil }
+                all += a
+            }
+            return all
+        case .and(let items): return items.compactMap { anchor($0, isWord: isWord) }.min { $0.count < $1.count }
+        case .not: return nil
+        case .near(let a, let b, _):
+            return [anchor(a, isWord: isWord), anchor(b, isWord: isWord)].compactMap { $0 }.min { $0.count < $1.count }
+        }
+    }
+
+    private static func collectTerms(_ n: Node, into ids: inout [Int], positiveOnly: Bool = false) {
         switch n {
         case .term(let i): ids.append(i)
-        case .and(let items), .or(let items): for item in items { collectTerms(item, into: &ids) }
-        case .not(let inner): collectTerms(inner, into: &ids)
+        case .and(let items), .or(let items):
+            for item in items { collectTerms(item, into: &ids, positiveOnly: positiveOnly) }
+        case .not(let inner): if !positiveOnly { collectTerms(inner, into: &ids) }
         case .near(let a, let b, _):
-            collectTerms(a, into: &ids)
-            collectTerms(b, into: &ids)
+            collectTerms(a, into: &ids, positiveOnly: positiveOnly)
+            collectTerms(b, into: &ids, positiveOnly: positiveOnly)
         }
     }
 
     // MARK: - Matching
 
-    private struct Hit {
-        let term: Int
-        let field: Int
-        /// Index of the first word in the field's tokens, and how many words the hit spans.
-        let position: Int
-        let span: Int
-        let sourceStart: Int
-        let sourceLength: Int
-    }
-
-    /// One field of the story: its words are `tokens` of the story's `TokenizedText` (one for
-    /// all fields: two allocations per story, not two per field).
+    /// One field of the story.
     private struct Field {
         let set: FieldSet
         let name: String
+        /// The field's text (a list's items joined by `listSeparator`), for snippets and regular
+        /// expressions.
         let text: String
-        let tokens: Range<Int>
+        /// A list's items, scanned one by one so that no phrase spans two of them.
+        let items: [String]?
     }
 
-    /// The watches `story` matches, each with its explanation, in configuration order.
-    public func match(_ story: StoryText) -> [WatchMatch] {
-        let (fields, text) = tokenize(story)
-        var hits: [Hit] = []
-        text.folded.withUnsafeBufferPointer { folded in
-            text.tokens.withUnsafeBufferPointer { tokens in
-                for (f, field) in fields.enumerated() {
-                    findWords(in: field, index: f, folded: folded, tokens: tokens, hits: &hits)
-                }
-            }
-        }
-        if hits.isEmpty && alwaysEvaluate.isEmpty { return [] }
-        var byTerm: [Int: [Hit]] = [:]
-        for h in hits { byTerm[h.term, default: []].append(h) }
-        // The watches to evaluate, one bit each, read in configuration order.
-        var candidates = [UInt64](repeating: 0, count: (watches.count + 63) / 64)
-        for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
-        for t in byTerm.keys {
-            for w in termWatches[t] { candidates[w >> 6] |= 1 << UInt64(w & 63) }
-        }
-        // Which terms occur, one bit each: what the watches' programs read.
-        var present = [UInt64](repeating: 0, count: (terms.count + 63) / 64)
-        for t in byTerm.keys { present[t >> 6] |= 1 << UInt64(t & 63) }
-        // Regular expressions run only for the watches that use them, once per story.
-        var regexDone: Set<Int> = []
-        var results: [WatchMatch] = []
-        var stack: [Bool] = []
-        for w in Self.members(candidates) {
-            let watch = watches[w]
-            for id in regexTerms[w] where !regexDone.contains(id) {
-                regexDone.insert(id)
-                if let h = regexHit(id, fields: fields) {
-                    byTerm[id] = [h]
-                    present[id >> 6] |= 1 << UInt64(id & 63)
-                }
-            }
-            guard run(watch, present, byTerm, stack: &stack) else { continue }
-            results.append(explain(watch, byTerm, fields))
-        }
-        return results
-    }
+    private static let listSeparator = " \u{1F} "
 
-    private func tokenize(_ story: StoryText) -> ([Field], TokenizedText) {
-        var used: [(set: FieldSet, name: String, text: String)] = []
-        used.reserveCapacity(7)
+    private func fields(of story: StoryText) -> [Field] {
+        var fields: [Field] = []
+        fields.reserveCapacity(7)
         func add(_ set: FieldSet, _ name: String, _ value: @autoclosure () -> String) {
-            guard fieldsUsed.contains(set) || fieldsUsed.isEmpty else { return }
-            used.append((set, name, value()))
+            guard fieldsUsed.contains(set) else { return }
+            fields.append(Field(set: set, name: name, text: value(), items: nil))
+        }
+        func add(_ set: FieldSet, _ name: String, list: [String]) {
+            guard fieldsUsed.contains(set) else { return }
+            fields.append(
+                Field(
+                    set: set, name: name, text: list.joined(separator: Self.listSeparator),
+                    items: list.count > 1 ? list : nil))
         }
         add(.title, "title", story.title)
         add(.summary, "summary", story.summary)
         add(.content, "content", story.content)
-        add(.category, "category", story.categories.joined(separator: " \u{1F} "))
-        add(.author, "author", story.authors.joined(separator: " \u{1F} "))
+        add(.category, "category", list: story.categories)
+        add(.author, "author", list: story.authors)
         add(.link, "link", story.link)
         add(.feed, "feed", story.feed)
-        // One buffer for all fields, sized once.
-        var text = TokenizedText(capacity: used.reduce(0) { $0 + $1.text.utf8.count })
-        var fields: [Field] = []
-        fields.reserveCapacity(used.count)
-        for u in used {
-            let first = text.tokens.count
-            text.append(u.text)
-            fields.append(Field(set: u.set, name: u.name, text: u.text, tokens: first..<text.tokens.count))
-        }
-        return (fields, text)
+        return fields
     }
 
-    /// Looks every word of the field up in the word table and each prefix table. Works on the
-    /// story's buffers directly: it runs for every word of every story.
-    private func findWords(
-        in field: Field, index f: Int, folded: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>,
-        hits: inout [Hit]
-    ) {
-        let shortest = prefixLengths.first ?? Int.max
-        for k in field.tokens {
-            let token = tokens[k]
-            let start = Int(token.start)
-            let length = Int(token.length)
-            let word = UnsafeBufferPointer(rebasing: folded[start..<(start + length)])
-            words.forEachTerm(hash: token.hash, word: word) { t in
-                let term = terms[t]
-                guard term.fields.contains(field.set), !term.abbreviation || token.isAbbreviation else { return }
-                if term.words.count == 1 {
-                    hits.append(hit(t, f, k, 1, tokens))
-                } else if let span = phraseSpan(term, at: k, before: field.tokens.upperBound, folded, tokens) {
-                    hits.append(hit(t, f, k, span, tokens))
-                }
-            }
-            guard length >= shortest else { continue }
-            // FNV-1a is incremental: one pass over the word gives the hash of each prefix length.
-            var h = TokenizedText.fnvOffset
-            for b in word[0..<shortest] { h = (h ^ UInt64(b)) &* TokenizedText.fnvPrime }
-            var gateOpen = false
-            prefixGate.forEachTerm(hash: h, word: UnsafeBufferPointer(rebasing: word[0..<shortest])) { _ in
-                gateOpen = true
-            }
-            guard gateOpen else { continue }
-            var done = shortest
-            for (p, prefixLength) in prefixLengths.enumerated() {
-                guard prefixLength <= length else { break }
-                while done < prefixLength {
-                    h = (h ^ UInt64(word[done])) &* TokenizedText.fnvPrime
-                    done += 1
-                }
-                prefixTables[p].forEachTerm(hash: h, word: UnsafeBufferPointer(rebasing: word[0..<prefixLength])) { t in
-                    if terms[t].fields.contains(field.set) { hits.append(hit(t, f, k, 1, tokens)) }
-                }
-            }
+    /// The hits of one story. Not grouped by term: a story has a few dozen hits at most, and
+    /// only explanations and NEAR ask for a term's hits.
+    private struct Found {
+        /// Word terms' hits, in the order of the text.
+        let hits: [Hit]
+        /// Regular expressions' hits, found only for the watches evaluated.
+        var regexHits: [Hit] = []
+
+        func first(of term: Int) -> Hit? {
+            let t = Int32(term)
+            return hits.first { $0.term == t } ?? regexHits.first { $0.term == t }
+        }
+
+        func all(of term: Int) -> [Hit] {
+            let t = Int32(term)
+            return hits.filter { $0.term == t } + regexHits.filter { $0.term == t }
         }
     }
 
-    private func hit(_ term: Int, _ field: Int, _ position: Int, _ span: Int, _ tokens: UnsafeBufferPointer<Token>)
-        -> Hit
-    {
-        let first = tokens[position]
-        let last = tokens[position + span - 1]
-        return Hit(
-            term: term, field: field, position: position, span: span, sourceStart: Int(first.sourceStart),
-            sourceLength: Int(last.sourceStart + last.sourceLength - first.sourceStart))
-    }
-
-    /// If the phrase `term` starts at token `k` (and ends before token `end`, its field's end),
-    /// the number of tokens it spans.
-    private func phraseSpan(
-        _ term: Term, at k: Int, before end: Int, _ folded: UnsafeBufferPointer<UInt8>,
-        _ tokens: UnsafeBufferPointer<Token>
-    ) -> Int? {
-        let n = term.words.count
-        guard k + n <= end else { return nil }
-        for j in 1..<n {
-            let t = tokens[k + j]
-            let word = term.words[j]
-            let length = j == n - 1 && term.lastIsPrefix ? word.count : Int(t.length)
-            guard Int(t.length) >= word.count, length == word.count,
-                folded[Int(t.start)..<(Int(t.start) + length)].elementsEqual(word)
-            else { return nil }
+    /// The watches `story` matches, each with its explanation, in configuration order.
+    public func match(_ story: StoryText) -> [WatchMatch] {
+        let fields = fields(of: story)
+        var finder = TermFinder(tables: tables)
+        var scanner = WordScanner()
+        for (f, field) in fields.enumerated() {
+            finder.begin(field: f, set: field.set)
+            if let items = field.items {
+                var offset = 0
+                for item in items {
+                    var item = item
+                    item.withUTF8 { scanner.scan($0, base: offset, into: &finder) }
+                    finder.breakPhrases()
+                    offset += item.utf8.count + Self.listSeparator.utf8.count
+                }
+            } else {
+                var text = field.text
+                text.withUTF8 { scanner.scan($0, into: &finder) }
+            }
         }
-        return n
+        if finder.hitCount == 0 && alwaysEvaluate.isEmpty { return [] }
+        var found = Found(hits: finder.hits)
+        // Which terms occur, one bit each: what the programs read.
+        var present = [UInt64](repeating: 0, count: (terms.count + 63) / 64)
+        // The watches to evaluate, one bit each, read in configuration order.
+        var candidates = [UInt64](repeating: 0, count: (watches.count + 63) / 64)
+        for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
+        for h in found.hits {
+            let t = Int(h.term)
+            guard present[t >> 6] & (1 << UInt64(t & 63)) == 0 else { continue }
+            present[t >> 6] |= 1 << UInt64(t & 63)
+            for k in Int(anchorStart[t])..<Int(anchorStart[t + 1]) {
+                let w = Int(anchored[k])
+                candidates[w >> 6] |= 1 << UInt64(w & 63)
+            }
+        }
+        var regexDone: [Int] = []
+        var results: [WatchMatch] = []
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: stackDepth) { stack in
+            for (i, bits) in candidates.enumerated() where bits != 0 {
+                var rest = bits
+                while rest != 0 {
+                    let w = i << 6 | rest.trailingZeroBitCount
+                    rest &= rest - 1
+                    let program = programs[w]
+                    // Regular expressions run only for the watches that use them, once per story.
+                    if program.hasRegex {
+                        for id in regexTerms[w] where !regexDone.contains(id) {
+                            regexDone.append(id)
+                            if let h = regexHit(id, fields: fields) {
+                                found.regexHits.append(h)
+                                present[id >> 6] |= 1 << UInt64(id & 63)
+                            }
+                        }
+                    }
+                    guard run(program, present, found, stack: stack) else { continue }
+                    results.append(explain(watches[w], found, fields))
+                }
+            }
+        }
+        return results
     }
 
     private func regexHit(_ id: Int, fields: [Field]) -> Hit? {
@@ -490,56 +406,60 @@ public final class Matcher: Sendable {
             let prefix = ns.substring(to: m.range.location)
             let matched = ns.substring(with: m.range)
             return Hit(
-                term: id, field: f, position: -1, span: 0, sourceStart: prefix.utf8.count,
-                sourceLength: matched.utf8.count)
+                term: Int32(id), field: Int32(f), position: -1, span: 0, sourceStart: Int32(prefix.utf8.count),
+                sourceLength: Int32(matched.utf8.count))
         }
         return nil
     }
 
-    /// The positions of the set bits, ascending.
-    private static func members(_ bits: [UInt64]) -> [Int] {
-        var out: [Int] = []
-        for (i, word) in bits.enumerated() where word != 0 {
-            var rest = word
-            while rest != 0 {
-                out.append(i << 6 | rest.trailingZeroBitCount)
-                rest &= rest - 1
-            }
-        }
-        return out
-    }
-
     /// Runs a watch's program: whether the story matches it.
-    private func run(_ watch: CompiledWatch, _ present: [UInt64], _ byTerm: [Int: [Hit]], stack: inout [Bool]) -> Bool {
-        stack.removeAll(keepingCapacity: true)
-        for step in watch.program {
+    private func run(
+        _ program: Program, _ present: [UInt64], _ found: Found, stack: UnsafeMutableBufferPointer<Bool>
+    ) -> Bool {
+        var top = 0
+        for k in Int(program.start)..<Int(program.end) {
+            let step = steps[k]
             let a = Int(step.argument)
             switch step.kind {
             case .term:
-                stack.append(present[a >> 6] & (1 << UInt64(a & 63)) != 0)
-            case .and, .or:
-                var trues = 0
-                for _ in 0..<a where stack.removeLast() { trues += 1 }
-                stack.append(step.kind == .and ? trues == a : trues > 0)
+                stack[top] = present[a >> 6] & (1 << UInt64(a & 63)) != 0
+                top += 1
+            case .and:
+                var all = true
+                for _ in 0..<a {
+                    top -= 1
+                    all = all && stack[top]
+                }
+                stack[top] = all
+                top += 1
+            case .or:
+                var any = false
+                for _ in 0..<a {
+                    top -= 1
+                    any = any || stack[top]
+                }
+                stack[top] = any
+                top += 1
             case .not:
-                stack.append(!stack.removeLast())
+                stack[top - 1].toggle()
             case .near:
-                stack.append(evaluate(watch.nears[a], byTerm))
+                stack[top] = evaluate(nears[a], found)
+                top += 1
             }
         }
-        return stack.last ?? false
+        return top > 0 && stack[top - 1]
     }
 
     /// The tree form, for NEAR (which needs the hits' positions, not only their presence).
-    private func evaluate(_ n: Node, _ byTerm: [Int: [Hit]]) -> Bool {
+    private func evaluate(_ n: Node, _ found: Found) -> Bool {
         switch n {
-        case .term(let i): return byTerm[i] != nil
-        case .and(let items): return items.allSatisfy { evaluate($0, byTerm) }
-        case .or(let items): return items.contains { evaluate($0, byTerm) }
-        case .not(let inner): return !evaluate(inner, byTerm)
+        case .term(let i): return found.first(of: i) != nil
+        case .and(let items): return items.allSatisfy { evaluate($0, found) }
+        case .or(let items): return items.contains { evaluate($0, found) }
+        case .not(let inner): return !evaluate(inner, found)
         case .near(let a, let b, let distance):
-            let left = hitsOf(a, byTerm)
-            let right = hitsOf(b, byTerm)
+            let left = hitsOf(a, found)
+            let right = hitsOf(b, found)
             for x in left {
                 for y in right where x.field == y.field && x.position >= 0 && y.position >= 0 {
                     let gap =
@@ -552,34 +472,27 @@ public final class Matcher: Sendable {
         }
     }
 
-    private func hitsOf(_ n: Node, _ byTerm: [Int: [Hit]]) -> [Hit] {
+    private func hitsOf(_ n: Node, _ found: Found) -> [Hit] {
         switch n {
-        case .term(let i): return byTerm[i] ?? []
-        case .or(let items): return items.flatMap { hitsOf($0, byTerm) }
+        case .term(let i): return found.all(of: i)
+        case .or(let items): return items.flatMap { hitsOf($0, found) }
         default: return []
         }
     }
 
     /// The terms that made the watch match (those found outside any NOT), first hit first.
-    private func explain(_ watch: CompiledWatch, _ byTerm: [Int: [Hit]], _ fields: [Field]) -> WatchMatch {
-        var found: [Hit] = []
-        func walk(_ n: Node) {
-            switch n {
-            case .term(let i): if let h = byTerm[i]?.first, !found.contains(where: { $0.term == i }) { found.append(h) }
-            case .and(let items), .or(let items): items.forEach(walk)
-            case .not: break
-            case .near(let a, let b, _):
-                walk(a)
-                walk(b)
-            }
-        }
-        walk(watch.node)
-        let first = found.min { ($0.field, $0.sourceStart) < ($1.field, $1.sourceStart) }
+    private func explain(_ watch: CompiledWatch, _ found: Found, _ fields: [Field]) -> WatchMatch {
+        let first = watch.explaining.compactMap { found.first(of: $0) }
+        let earliest = first.min { ($0.field, $0.sourceStart) < ($1.field, $1.sourceStart) }
         let snippet =
-            first.map { Snippet.around(fields[$0.field].text, start: $0.sourceStart, length: $0.sourceLength) } ?? ""
+            earliest.map {
+                Snippet.around(fields[Int($0.field)].text, start: Int($0.sourceStart), length: Int($0.sourceLength))
+            } ?? ""
         return WatchMatch(
             watch: watch.name,
-            terms: found.map { WatchMatch.Term(term: terms[$0.term].display, field: fields[$0.field].name) },
+            terms: first.map {
+                WatchMatch.Term(term: terms[Int($0.term)].display, field: fields[Int($0.field)].name)
+            },
             snippet: snippet)
     }
 }

@@ -95,6 +95,31 @@ struct MatcherTests {
         #expect(try !Self.matches("Doe", story))  // authors are not part of the default text
     }
 
+    @Test("long words, long prefixes, and one word in two scopes")
+    func tables() throws {
+        #expect(try Self.matches("counterterrorism", Self.title("Counterterrorism talks")))
+        #expect(try !Self.matches("counterterrorism", Self.title("Counterterrorisms talks")))
+        #expect(try !Self.matches("counterterrorism", Self.title("Counterterror talks")))
+        let long = "internationalisationsverantwortlich*"  // a prefix longer than 32 bytes
+        #expect(try Self.matches(long, Self.title("Internationalisationsverantwortlichkeit neu geregelt")))
+        #expect(try !Self.matches(long, Self.title("Internationalisation neu geregelt")))
+        #expect(try Self.matches("Bagh*", Self.title("Baghdad")))
+        #expect(try !Self.matches("Bagh*", Self.title("Bag")))
+        let m = try Matcher(watches: [
+            WatchDefinition(name: "headline", expression: "title:Iraq"),
+            WatchDefinition(name: "anywhere", expression: "Iraq"),
+        ])
+        #expect(m.match(Self.title("Iraq votes")).map(\.watch) == ["headline", "anywhere"])
+        #expect(m.match(StoryText(title: "Votes", summary: "in Iraq")).map(\.watch) == ["anywhere"])
+    }
+
+    @Test("a phrase never spans two categories")
+    func phraseAcrossCategories() throws {
+        #expect(
+            try !Self.matches("category:\"East Asia\"", StoryText(title: "t", categories: ["Middle East", "Asia"])))
+        #expect(try Self.matches("category:\"East Asia\"", StoryText(title: "t", categories: ["News", "East Asia"])))
+    }
+
     @Test("aliases expand to their terms")
     func aliases() throws {
         let aliases = ["isis": ["ISIS", "ISIL", "Daesh", "\"Islamic State\""]]

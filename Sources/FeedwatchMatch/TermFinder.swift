@@ -1,0 +1,259 @@
+/// Where a term occurs in a story.
+struct Hit {
+    let term: Int32
+    /// Index of the story's field (in the order `Matcher` scans them).
+    let field: Int32
+    /// Index of the first word in the story (-1 for a regular expression's hit), and how many
+    /// words the hit spans.
+    let position: Int32
+    let span: Int32
+    /// Byte range in the field's text, for snippets.
+    let sourceStart: Int32
+    let sourceLength: Int32
+}
+
+/// A first look at a word: which tables can hold it? Per (first two bytes, length): whether
+/// an exact word or a phrase's first word has that shape, and which prefix lengths start so. Most
+/// words of a story fit no term and are dismissed without hashing or probing any table; the rest
+/// probe only the prefix lengths that can match (not one table per prefix length in use).
+struct TermFilter: ~Copyable {
+    /// Per pair of first bytes (6 bits each), a bit per word length 1...32 (32: 32 or more).
+    private let exact: UnsafeMutablePointer<UInt32>
+    /// Per pair of first bytes, a bit per prefix length 1...32.
+    private let prefixes: UnsafeMutablePointer<UInt32>
+    private static let count = 64 * 64
+
+    init(exact words: [[UInt8]], prefixes: [[UInt8]]) {
+        exact = .allocate(capacity: Self.count)
+        exact.initialize(repeating: 0, count: Self.count)
+        self.prefixes = .allocate(capacity: Self.count)
+        self.prefixes.initialize(repeating: 0, count: Self.count)
+        for w in words where !w.isEmpty { exact[Self.slot(w)] |= Self.bit(w.count) }
+        for w in prefixes where !w.isEmpty { self.prefixes[Self.slot(w)] |= Self.bit(w.count) }
+    }
+
+    deinit {
+        exact.deallocate()
+        prefixes.deallocate()
+    }
+
+    @inline(__always)
+    private static func slot<C: Collection<UInt8>>(_ w: C) -> Int where C.Index == Int {
+        let first = w[w.startIndex]
+        let second = w.count > 1 ? w[w.startIndex + 1] : 0
+        return Int(first & 0x3F) << 6 | Int(second & 0x3F)
+    }
+
+    @inline(__always)
+    private static func bit(_ length: Int) -> UInt32 { 1 << UInt32(min(length, 32) - 1) }
+
+    /// Whether `word` may be an exact word, and the prefix lengths (bit `L - 1` for length `L`)
+    /// at which it may start a prefix term: false and 0 when it surely is no term's word.
+    @inline(__always)
+    func candidates(_ word: UnsafeBufferPointer<UInt8>) -> (exact: Bool, prefixLengths: UInt32) {
+        let n = word.count
+        guard n > 0 else { return (false, 0) }
+        let slot = Self.slot(word)
+        let bit = Self.bit(n)
+        // Prefixes no longer than the word: this bit and every bit below it.
+        return (exact[slot] & bit != 0, prefixes[slot] & (bit | (bit &- 1)))
+    }
+}
+
+/// Every word term of every watch, in tables keyed by the words' hashes: exact words and the
+/// first words of phrases in one table, single-word prefixes in one table per prefix length.
+/// Built once per configuration and shared by every story and thread (unchecked Sendable: the
+/// filter's raw storage is written in `init` and only read afterwards).
+final class TermTables: @unchecked Sendable {
+    /// What the scan needs to know of a term, without reference counting.
+    struct Info: Sendable {
+        let fields: FieldSet
+        let abbreviation: Bool
+        let lastIsPrefix: Bool
+        let wordCount: Int32
+    }
+
+    /// Per term (raw storage: read for every hit).
+    let info: UnsafeMutablePointer<Info>
+    /// Per term, its folded words (read only for phrases, past their first word).
+    let words: [[[UInt8]]]
+    let exact: WordTable
+    /// Single-word prefixes: a table per prefix length up to 31 (index: length - 1), and one per
+    /// longer length, ascending (the filter has one bit for all of those).
+    let prefixTables: [WordTable?]
+    let longPrefixes: [(length: Int, table: WordTable)]
+    let filter: TermFilter
+
+    /// `terms[i]` is nil for a term that is not made of words (a regular expression).
+    init(terms: [(words: [[UInt8]], lastIsPrefix: Bool, fields: FieldSet, abbreviation: Bool)?]) {
+        var exact: [(bytes: [UInt8], term: Int)] = []
+        var prefixes: [Int: [(bytes: [UInt8], term: Int)]] = [:]
+        var info: [Info] = []
+        for (i, term) in terms.enumerated() {
+            guard let term else {
+                info.append(Info(fields: [], abbreviation: false, lastIsPrefix: false, wordCount: 0))
+                continue
+            }
+            info.append(
+                Info(
+                    fields: term.fields, abbreviation: term.abbreviation, lastIsPrefix: term.lastIsPrefix,
+                    wordCount: Int32(term.words.count)))
+            if term.words.count == 1 && term.lastIsPrefix {
+                prefixes[term.words[0].count, default: []].append((term.words[0], i))
+            } else {
+                exact.append((term.words[0], i))
+            }
+        }
+        self.info = .allocate(capacity: max(1, info.count))
+        self.info.initialize(from: info, count: info.count)
+        self.words = terms.map { $0?.words ?? [] }
+        self.exact = WordTable(exact)
+        self.prefixTables = (1...31).map { length in prefixes[length].map(WordTable.init) }
+        self.longPrefixes = prefixes.filter { $0.key >= 32 }.sorted { $0.key < $1.key }.map {
+            ($0.key, WordTable($0.value))
+        }
+        self.filter = TermFilter(exact: exact.map(\.bytes), prefixes: prefixes.values.joined().map(\.bytes))
+    }
+
+    deinit {
+        info.deallocate()
+        exact.deallocate()
+        for table in prefixTables { table?.deallocate() }
+        for long in longPrefixes { long.table.deallocate() }
+    }
+}
+
+/// Finds the terms of `TermTables` in a story as `WordScanner` hands over its words, keeping
+/// only the hits: each word is looked up once, whatever the number of watches; a phrase whose
+/// first word occurs waits for its next words in `pending`.
+struct TermFinder: WordSink, ~Copyable {
+    private struct PendingPhrase {
+        let term: Int32
+        var next: Int32
+        let position: Int32
+        let sourceStart: Int
+    }
+
+    let tables: TermTables
+    private let info: UnsafeMutablePointer<TermTables.Info>
+    /// The hits so far: `hitStorage[0 ..< hitCount]` (raw storage, appended to for every hit).
+    private var hitStorage: UnsafeMutablePointer<Hit>
+    private var hitCapacity = 64
+    private(set) var hitCount = 0
+    private var pending: [PendingPhrase] = []
+    private var field: Int32 = 0
+    private var fieldSet: FieldSet = []
+    private var position: Int32 = 0
+
+    init(tables: TermTables) {
+        self.tables = tables
+        self.info = tables.info
+        self.hitStorage = .allocate(capacity: hitCapacity)
+    }
+
+    deinit { hitStorage.deallocate() }
+
+    /// The hits, in the order of the text.
+    var hits: [Hit] { Array(UnsafeBufferPointer(start: hitStorage, count: hitCount)) }
+
+    @inline(__always)
+    private mutating func record(_ hit: Hit) {
+        if hitCount == hitCapacity {
+            let grown = UnsafeMutablePointer<Hit>.allocate(capacity: hitCapacity * 2)
+            grown.moveInitialize(from: hitStorage, count: hitCount)
+            hitStorage.deallocate()
+            hitStorage = grown
+            hitCapacity *= 2
+        }
+        (hitStorage + hitCount).initialize(to: hit)
+        hitCount += 1
+    }
+
+    /// The words that follow are in field `index` (a phrase never spans two fields).
+    mutating func begin(field index: Int, set: FieldSet) {
+        field = Int32(index)
+        fieldSet = set
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// A break inside a field (between two categories): a phrase never spans it.
+    mutating func breakPhrases() {
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    mutating func word(_ w: ScannedWord) {
+        let p = position
+        position += 1
+        if !pending.isEmpty { advancePhrases(w) }
+        let (exact, prefixLengths) = tables.filter.candidates(w.folded)
+        guard exact || prefixLengths != 0 else { return }
+        let sourceStart = Int32(w.sourceStart)
+        let sourceLength = Int32(w.sourceEnd - w.sourceStart)
+        let head = w.head
+        if exact {
+            tables.exact.forEachTerm(hash: WordHash.of(w.folded, head: head), head: head, word: w.folded) { t in
+                let info = info[t]
+                guard info.fields.contains(fieldSet), !info.abbreviation || w.isAbbreviation else { return }
+                if info.wordCount == 1 {
+                    record(
+                        Hit(
+                            term: Int32(t), field: field, position: p, span: 1, sourceStart: sourceStart,
+                            sourceLength: sourceLength))
+                } else {
+                    pending.append(PendingPhrase(term: Int32(t), next: 1, position: p, sourceStart: w.sourceStart))
+                }
+            }
+        }
+        var lengths = prefixLengths
+        func probe(_ prefixLength: Int, _ table: WordTable?) {
+            guard let table, prefixLength <= w.folded.count else { return }
+            let prefix = UnsafeBufferPointer(rebasing: w.folded[0..<prefixLength])
+            let prefixHead = prefixLength >= 8 ? head : head & ((1 << UInt64(prefixLength * 8)) &- 1)
+            table.forEachTerm(hash: WordHash.of(prefix, head: prefixHead), head: prefixHead, word: prefix) { t in
+                if info[t].fields.contains(fieldSet) {
+                    record(
+                        Hit(
+                            term: Int32(t), field: field, position: p, span: 1, sourceStart: sourceStart,
+                            sourceLength: sourceLength))
+                }
+            }
+        }
+        while lengths != 0 {
+            let bit = lengths.trailingZeroBitCount
+            lengths &= lengths &- 1
+            if bit < 31 {
+                probe(bit + 1, tables.prefixTables[bit])
+            } else {
+                // Bit 31 stands for 32 bytes or more: each such length is probed on its own.
+                for long in tables.longPrefixes { probe(long.length, long.table) }
+            }
+        }
+    }
+
+    /// Moves every waiting phrase on by word `w`: its next word, or its end (a hit), or a miss.
+    private mutating func advancePhrases(_ w: ScannedWord) {
+        var kept = 0
+        for i in pending.indices {
+            var phrase = pending[i]
+            let words = tables.words[Int(phrase.term)]
+            let expected = words[Int(phrase.next)]
+            let last = Int(phrase.next) == words.count - 1
+            let matches =
+                last && info[Int(phrase.term)].lastIsPrefix
+                ? w.folded.count >= expected.count && w.folded[0..<expected.count].elementsEqual(expected)
+                : w.folded.count == expected.count && w.folded.elementsEqual(expected)
+            guard matches else { continue }
+            if last {
+                record(
+                    Hit(
+                        term: phrase.term, field: field, position: phrase.position, span: Int32(words.count),
+                        sourceStart: Int32(phrase.sourceStart), sourceLength: Int32(w.sourceEnd - phrase.sourceStart)))
+            } else {
+                phrase.next += 1
+                pending[kept] = phrase
+                kept += 1
+            }
+        }
+        pending.removeLast(pending.count - kept)
+    }
+}

@@ -1,0 +1,81 @@
+/// A watch as the configuration gives it: an expression, the simple lists, or both (ANDed).
+public struct WatchDefinition: Sendable {
+    public var name: String
+    /// The watch language (see `ExpressionParser`).
+    public var expression: String?
+    /// Simple form: at least one of `any`, all of `all`, none of `none`.
+    public var any: [String]
+    public var all: [String]
+    public var none: [String]
+
+    public init(name: String, expression: String? = nil, any: [String] = [], all: [String] = [], none: [String] = []) {
+        self.name = name
+        self.expression = expression
+        self.any = any
+        self.all = all
+        self.none = none
+    }
+}
+
+/// A watch that could not be compiled, and where.
+public struct WatchError: Error, Sendable, CustomStringConvertible {
+    public enum Place: Sendable, Equatable {
+        case expression
+        case list(String, index: Int)
+        case watch
+    }
+
+    public let watch: String
+    public let place: Place
+    public let error: ExpressionError
+
+    public var description: String {
+        switch place {
+        case .expression: return "watch \"\(watch)\": expression \(error)"
+        case .list(let key, let index): return "watch \"\(watch)\": \(key)[\(index + 1)]: \(error.message)"
+        case .watch: return "watch \"\(watch)\": \(error.message)"
+        }
+    }
+}
+
+public struct WatchErrors: Error, Sendable, CustomStringConvertible {
+    public let errors: [WatchError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// The text of a story, by field, as the matcher reads it.
+public struct StoryText: Sendable {
+    public var title: String
+    public var summary: String
+    public var content: String
+    public var categories: [String]
+    public var authors: [String]
+    public var link: String
+    /// The feed's title and URL.
+    public var feed: String
+
+    public init(
+        title: String, summary: String = "", content: String = "", categories: [String] = [], authors: [String] = [],
+        link: String = "", feed: String = ""
+    ) {
+        self.title = title
+        self.summary = summary
+        self.content = content
+        self.categories = categories
+        self.authors = authors
+        self.link = link
+        self.feed = feed
+    }
+}
+
+/// Why a watch matched: the terms found, the field each was found in, a snippet around the first.
+public struct WatchMatch: Sendable, Equatable {
+    public struct Term: Sendable, Equatable {
+        public let term: String
+        public let field: String
+    }
+
+    public let watch: String
+    public let terms: [Term]
+    public let snippet: String
+}

@@ -1,0 +1,344 @@
+/// One word as `WordScanner` hands it over. `folded` is valid only during the call.
+struct ScannedWord {
+    /// The word folded by `FoldTable`: what terms are compared with.
+    let folded: UnsafeBufferPointer<UInt8>
+    /// Its first eight bytes (`WordHash.head`), read at once.
+    let head: UInt64
+    /// Byte range of the word in the scanned text, for snippets.
+    let sourceStart: Int
+    let sourceEnd: Int
+    /// Written in capitals or as a dotted abbreviation ("US", "U.S."): abbreviation terms ask for
+    /// it, so that "U.S." finds the country and not the pronoun.
+    let isAbbreviation: Bool
+}
+
+/// What receives the words of a text: the matcher (which looks each one up as it comes, keeping
+/// nothing) and `TokenizedText` (which keeps them, for compiling terms). One scanner for both, so
+/// a term and a story are folded and split by the same code.
+protocol WordSink: ~Copyable {
+    mutating func word(_ w: ScannedWord)
+}
+
+/// The hash of a folded word, the key into the term tables: eight bytes at a time (a word of up
+/// to eight bytes, most words, is one multiply), seeded with the length.
+enum WordHash {
+    private static let k1: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private static let k2: UInt64 = 0xBF58_476D_1CE4_E5B9
+
+    /// The word's first eight bytes as an integer, zero-padded (little-endian order).
+    @inline(__always)
+    static func head(_ w: UnsafeBufferPointer<UInt8>) -> UInt64 { chunk(w, at: 0) }
+
+    @inline(__always)
+    private static func chunk(_ w: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt64 {
+        guard let base = w.baseAddress else { return 0 }
+        let n = min(8, w.count - i)
+        if n == 8 { return UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) }
+        var v: UInt64 = 0
+        for k in 0..<max(0, n) { v |= UInt64(base[i + k]) << UInt64(8 * k) }
+        return v
+    }
+
+    static func of(_ w: UnsafeBufferPointer<UInt8>) -> UInt64 { of(w, head: head(w)) }
+
+    /// The hash of `w`, whose `head` is known.
+    @inline(__always)
+    static func of(_ w: UnsafeBufferPointer<UInt8>, head: UInt64) -> UInt64 {
+        var h = UInt64(truncatingIfNeeded: w.count) &* k1
+        h = (h ^ head) &* k2
+        h ^= h >> 31
+        var i = 8
+        while i < w.count {
+            h = (h ^ chunk(w, at: i)) &* k2
+            h ^= h >> 31
+            i += 8
+        }
+        return h &* k1
+    }
+}
+
+/// Splits UTF-8 text into folded words, in one pass and without allocating per word.
+///
+/// Word boundaries: a word is a run of letters, digits and spacing marks. Apostrophes inside a
+/// word vanish ("Shi'ite" = "Shiite"), and "'s" ending a word is the possessive ("Iraq's" =
+/// "Iraq"). A full stop between single letters joins them ("U.S." = "us"). CJK ideographs and kana
+/// are words of one character each, since those scripts put no spaces between words.
+///
+/// The current word is folded into one buffer owned by the scanner and reused for every word:
+/// the matcher scans every byte of every story, and this loop is most of its cost. It does not
+/// hash: most words of a story are dismissed by `TermFilter` before any hashing.
+struct WordScanner: ~Copyable {
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+
+    /// Bytes past `capacity` that are always allocated (and initialized): a word's first eight
+    /// bytes are read in one load whatever its length, and the eight-byte copy of the last run
+    /// of a word may overrun its end.
+    private static let slack = 8
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        self.buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + Self.slack)
+        buffer.initialize(repeating: 0, count: capacity + Self.slack)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Room for `needed` bytes in the word buffer, keeping the first `used`.
+    private mutating func reserve(_ needed: Int, keeping used: Int) {
+        guard needed > capacity else { return }
+        let grown = max(needed, capacity * 2)
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: grown + Self.slack)
+        fresh.initialize(repeating: 0, count: grown + Self.slack)
+        fresh.update(from: buffer, count: used)
+        buffer.deallocate()
+        buffer = fresh
+        capacity = grown
+    }
+
+    /// Scans `s` and hands each word to `sink`; source offsets are `s`'s plus `base`.
+    ///
+    /// Two loops: the outer one skips what lies between words, the inner one reads one word to
+    /// its end, so that the state of a word lives in registers while it is read.
+    mutating func scan<S: WordSink & ~Copyable>(_ s: UnsafeBufferPointer<UInt8>, base: Int = 0, into sink: inout S) {
+        let table = FoldTable.shared
+        var scratch: [Unicode.Scalar] = []
+        let n = s.count
+        guard let start = s.baseAddress else { return }
+        var i = 0
+
+        @inline(__always) func isAlphanumeric(_ c: UInt8) -> Bool {
+            c &- 0x61 < 26 || c &- 0x41 < 26 || c &- 0x30 < 10
+        }
+        @inline(__always) func isWordByte(_ c: UInt8) -> Bool { isAlphanumeric(c) || c >= 0x80 }
+        /// "'s" or "’s" at `k` (after an apostrophe) ending the word: the possessive.
+        @inline(__always) func possessive(at k: Int) -> Bool {
+            k < n && s[k] | 0x20 == 0x73 && (k + 1 >= n || !isWordByte(s[k + 1]))
+        }
+
+        while i < n {
+            let b = s[i]
+            var width = 1
+            if b < 0x80 {
+                guard isAlphanumeric(b) else {
+                    i &+= 1  // between words: punctuation, spaces, stray apostrophes and dots
+                    continue
+                }
+            } else {
+                let (scalar, w) = Self.decode(s, at: i)
+                width = w
+                scratch.removeAll(keepingCapacity: true)
+                switch table.fold(scalar, into: &scratch) {
+                case .word: break
+                case .ideograph:
+                    // A word of its own: CJK puts no spaces between words.
+                    var length = 0
+                    append(scratch, length: &length)
+                    emit(length: length, from: i, to: i + width, base: base, isAbbreviation: false, into: &sink)
+                    i += width
+                    continue
+                case .apostrophe, .removed, .separator, .dot:
+                    i += width
+                    continue
+                }
+            }
+            // A word starts at `i`: read it to its end.
+            let wordStart = i
+            var length = 0
+            // Letters so far (0, 1, or 2 for two or more), whether any is a small ASCII letter
+            // or beyond ASCII, and whether every folded byte is a letter of its own (no digit,
+            // no letter folded to several bytes): what the abbreviation rules ask ("US" in
+            // capitals, "U.S." and "É.U." dotted between single letters).
+            var letters = 0
+            var notCapital = false
+            var onlyLetterBytes = true
+            var dotted = false
+            var end = n
+            var next = n
+            var j = i
+            if b >= 0x80 {
+                append(scratch, length: &length)
+                letters = 1
+                notCapital = true
+                onlyLetterBytes = length == 1
+                j = i + width
+            }
+            word: while j < n {
+                let c = s[j]
+                if c < 0x80 {
+                    if isAlphanumeric(c) {
+                        // A run of ASCII letters and digits, lower-cased and copied; it ends by the
+                        // end of the text at the latest: one check for its room.
+                        if length + (n - j) > capacity { reserve(length + (n - j), keeping: length) }
+                        // Eight bytes at a time while eight remain (most words fit in one step).
+                        while j + 8 <= n {
+                            let step = ASCIIRun(UnsafeRawPointer(start + j).loadUnaligned(as: UInt64.self))
+                            UnsafeMutableRawPointer(buffer + length).storeBytes(
+                                of: step.lowercased.littleEndian, as: UInt64.self)
+                            length &+= step.count
+                            letters = min(2, letters &+ step.letters)
+                            notCapital = notCapital || step.hasSmall
+                            onlyLetterBytes = onlyLetterBytes && !step.hasDigit
+                            j &+= step.count
+                            if step.count < 8 { continue word }
+                        }
+                        let out = buffer + length
+                        let first = j
+                        while j < n {
+                            var d = s[j]
+                            if d &- 0x41 < 26 {
+                                d |= 0x20
+                                letters = min(2, letters &+ 1)
+                            } else if d &- 0x61 < 26 {
+                                letters = min(2, letters &+ 1)
+                                notCapital = true
+                            } else if d &- 0x30 < 10 {
+                                onlyLetterBytes = false
+                            } else {
+                                break
+                            }
+                            out[j &- first] = d
+                            j &+= 1
+                        }
+                        length &+= j &- first
+                        continue word
+                    }
+                    if c == 0x27 || c == 0x60 {  // ' `
+                        if possessive(at: j + 1) {
+                            end = j
+                            next = j + 2
+                            break word
+                        }
+                        j &+= 1  // inside a word an apostrophe vanishes: Shi'ite = Shiite
+                        continue word
+                    }
+                    // U.S.: a full stop between single letters, the word goes on.
+                    if c == 0x2E && (letters == 1 || dotted) && onlyLetterBytes && j + 1 < n
+                        && (s[j + 1] | 0x20) &- 0x61 < 26 && (j + 2 >= n || !isWordByte(s[j + 2]) || s[j + 2] == 0x2E)
+                    {
+                        dotted = true
+                        j &+= 1
+                        continue word
+                    }
+                    end = j
+                    next = j + 1
+                    break word
+                }
+                let (scalar, w) = Self.decode(s, at: j)
+                scratch.removeAll(keepingCapacity: true)
+                switch table.fold(scalar, into: &scratch) {
+                case .word:
+                    let before = length
+                    append(scratch, length: &length)
+                    letters = min(2, letters + 1)
+                    notCapital = true
+                    onlyLetterBytes = onlyLetterBytes && length - before == 1
+                    j += w
+                case .removed:
+                    j += w
+                case .apostrophe:
+                    if possessive(at: j + w) {
+                        end = j
+                        next = j + w + 1
+                        break word
+                    }
+                    j += w
+                case .ideograph, .separator, .dot:
+                    // An ideograph is read again by the outer loop, as a word of its own.
+                    end = j
+                    next = j
+                    break word
+                }
+            }
+            emit(
+                length: length, from: wordStart, to: end, base: base,
+                isAbbreviation: dotted || (letters >= 2 && !notCapital), into: &sink)
+            i = next
+        }
+    }
+
+    @inline(__always)
+    private func emit<S: WordSink & ~Copyable>(
+        length: Int, from start: Int, to end: Int, base: Int, isAbbreviation: Bool, into sink: inout S
+    ) {
+        guard length > 0 else { return }
+        let first8 = UInt64(littleEndian: UnsafeRawPointer(buffer).loadUnaligned(as: UInt64.self))
+        sink.word(
+            ScannedWord(
+                folded: UnsafeBufferPointer(start: buffer, count: length),
+                head: length >= 8 ? first8 : first8 & ((1 << UInt64(length * 8)) &- 1), sourceStart: base + start,
+                sourceEnd: base + end, isAbbreviation: isAbbreviation))
+    }
+
+    private mutating func append(_ scalars: [Unicode.Scalar], length: inout Int) {
+        for sc in scalars {
+            reserve(length + 4, keeping: length)
+            for b in sc.utf8 {
+                buffer[length] = b
+                length += 1
+            }
+        }
+    }
+
+    /// Decodes the UTF-8 scalar at `i` (the input is a Swift string's, hence valid UTF-8).
+    @inline(__always)
+    static func decode(_ s: UnsafeBufferPointer<UInt8>, at i: Int) -> (Unicode.Scalar, Int) {
+        let b0 = UInt32(s[i])
+        var v: UInt32
+        var width: Int
+        if b0 < 0xE0 {
+            v = (b0 & 0x1F) << 6 | (UInt32(s[i + 1]) & 0x3F)
+            width = 2
+        } else if b0 < 0xF0 {
+            v = (b0 & 0x0F) << 12 | (UInt32(s[i + 1]) & 0x3F) << 6 | (UInt32(s[i + 2]) & 0x3F)
+            width = 3
+        } else {
+            v = (b0 & 0x07) << 18 | (UInt32(s[i + 1]) & 0x3F) << 12 | (UInt32(s[i + 2]) & 0x3F) << 6
+            v |= UInt32(s[i + 3]) & 0x3F
+            width = 4
+        }
+        return (Unicode.Scalar(v) ?? "\u{FFFD}", width)
+    }
+}
+
+/// Eight bytes of text read at once (SWAR): how many of them, from the first, are ASCII letters
+/// and digits, those bytes lower-cased, how many of them are letters (0, 1, or 2 for more), and
+/// whether any is a small letter or a digit.
+struct ASCIIRun {
+    let count: Int
+    let lowercased: UInt64
+    let letters: Int
+    let hasSmall: Bool
+    let hasDigit: Bool
+
+    private static let high: UInt64 = 0x8080_8080_8080_8080
+    private static let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+
+    /// The high bit of each byte of `x` (high bits clear) that lies in `lo...hi`.
+    @inline(__always)
+    private static func inRange(_ x: UInt64, _ lo: UInt8, _ hi: UInt8) -> UInt64 {
+        let above = x &+ 0x0101_0101_0101_0101 &* UInt64(0x80 - lo)
+        let beyond = x &+ 0x0101_0101_0101_0101 &* UInt64(0x7F - hi)
+        return above & ~beyond & high
+    }
+
+    @inline(__always)
+    init(_ raw: UInt64) {
+        let word = UInt64(littleEndian: raw)
+        // Bytes with the high bit set (UTF-8 beyond ASCII) are in no range: they end the run.
+        let ascii = ~word & Self.high
+        let x = word & Self.low7
+        let capitals = Self.inRange(x, 0x41, 0x5A) & ascii
+        let small = Self.inRange(x, 0x61, 0x7A) & ascii
+        let digits = Self.inRange(x, 0x30, 0x39) & ascii
+        let other = ~(capitals | small | digits) & Self.high
+        let count = other.trailingZeroBitCount >> 3
+        let kept: UInt64 = count == 8 ? ~0 : (1 << UInt64(count * 8)) &- 1
+        self.count = count
+        self.lowercased = word | (capitals >> 2)
+        let letters = (capitals | small) & kept
+        self.letters = letters == 0 ? 0 : letters & (letters &- 1) == 0 ? 1 : 2
+        self.hasSmall = small & kept != 0
+        self.hasDigit = digits & kept != 0
+    }
+}
