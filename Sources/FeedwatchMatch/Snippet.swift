@@ -13,23 +13,32 @@ enum Snippet {
             while to < bytes.count && bytes[to] & 0xC0 == 0x80 { to += 1 }
             if from > 0, let space = bytes[from..<start].firstIndex(of: 0x20) { from = space + 1 }
             if to < bytes.count, let space = bytes[min(start + length, to)..<to].lastIndex(of: 0x20) { to = space }
-            var out: [UInt8] = []
-            out.reserveCapacity(to - from + 6)
-            if from > 0 { out.append(contentsOf: "…".utf8) }
-            var i = from
-            while i < to {
-                let b = bytes[i]
-                if b == 0x0D || b == 0x0A {
-                    out.append(0x20)
-                    // CR LF is one line break, one space.
-                    if b == 0x0D, i + 1 < to, bytes[i + 1] == 0x0A { i += 1 }
-                } else {
-                    out.append(b)
+            // Written straight into the string's storage: no buffer in between.
+            return String(unsafeUninitializedCapacity: to - from + 6) { out in
+                var n = 0
+                func ellipsis() {  // …
+                    out[n] = 0xE2
+                    out[n + 1] = 0x80
+                    out[n + 2] = 0xA6
+                    n += 3
                 }
-                i += 1
+                if from > 0 { ellipsis() }
+                var i = from
+                while i < to {
+                    let b = bytes[i]
+                    if b == 0x0D || b == 0x0A {
+                        out[n] = 0x20
+                        // CR LF is one line break, one space.
+                        if b == 0x0D, i + 1 < to, bytes[i + 1] == 0x0A { i += 1 }
+                    } else {
+                        out[n] = b
+                    }
+                    n += 1
+                    i += 1
+                }
+                if to < bytes.count { ellipsis() }
+                return n
             }
-            if to < bytes.count { out.append(contentsOf: "…".utf8) }
-            return String(decoding: out, as: UTF8.self)
         }
     }
 }
