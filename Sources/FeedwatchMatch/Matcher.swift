@@ -313,17 +313,35 @@ public final class Matcher: Sendable {
         return fields
     }
 
-    /// The hits of one story. Not grouped by term: a story has a few dozen hits at most, and
-    /// only explanations and NEAR ask for a term's hits.
+    /// The hits of one story, in the order of the text, and, once a watch has matched, each
+    /// term's first hit (what explanations show).
     private struct Found {
         /// Word terms' hits, in the order of the text.
         let hits: [Hit]
         /// Regular expressions' hits, found only for the watches evaluated.
         var regexHits: [Hit] = []
+        /// Per term, the index of its first hit in `hits` (-1: none); built for the first
+        /// explanation of the story, then read for every term of every watch that matched.
+        private var firstIndex: [Int32] = []
 
-        func first(of term: Int) -> Hit? {
+        init(hits: [Hit]) {
+            self.hits = hits
+        }
+
+        mutating func first(of term: Int, termCount: Int) -> Hit? {
+            if firstIndex.isEmpty {
+                firstIndex = [Int32](repeating: -1, count: termCount)
+                for (i, h) in hits.enumerated().reversed() { firstIndex[Int(h.term)] = Int32(i) }
+            }
+            let i = firstIndex[term]
+            if i >= 0 { return hits[Int(i)] }
             let t = Int32(term)
-            return hits.first { $0.term == t } ?? regexHits.first { $0.term == t }
+            return regexHits.first { $0.term == t }
+        }
+
+        func any(of term: Int) -> Bool {
+            let t = Int32(term)
+            return hits.contains { $0.term == t } || regexHits.contains { $0.term == t }
         }
 
         func all(of term: Int) -> [Hit] {
@@ -388,7 +406,7 @@ public final class Matcher: Sendable {
                         }
                     }
                     guard run(program, present, found, stack: stack) else { continue }
-                    results.append(explain(watches[w], found, fields))
+                    results.append(explain(watches[w], &found, fields))
                 }
             }
         }
@@ -453,7 +471,7 @@ public final class Matcher: Sendable {
     /// The tree form, for NEAR (which needs the hits' positions, not only their presence).
     private func evaluate(_ n: Node, _ found: Found) -> Bool {
         switch n {
-        case .term(let i): return found.first(of: i) != nil
+        case .term(let i): return found.any(of: i)
         case .and(let items): return items.allSatisfy { evaluate($0, found) }
         case .or(let items): return items.contains { evaluate($0, found) }
         case .not(let inner): return !evaluate(inner, found)
@@ -481,8 +499,8 @@ public final class Matcher: Sendable {
     }
 
     /// The terms that made the watch match (those found outside any NOT), first hit first.
-    private func explain(_ watch: CompiledWatch, _ found: Found, _ fields: [Field]) -> WatchMatch {
-        let first = watch.explaining.compactMap { found.first(of: $0) }
+    private func explain(_ watch: CompiledWatch, _ found: inout Found, _ fields: [Field]) -> WatchMatch {
+        let first = watch.explaining.compactMap { found.first(of: $0, termCount: terms.count) }
         let earliest = first.min { ($0.field, $0.sourceStart) < ($1.field, $1.sourceStart) }
         let snippet =
             earliest.map {

@@ -38,26 +38,34 @@ struct TermFilter: ~Copyable {
     }
 
     @inline(__always)
-    private static func slot<C: Collection<UInt8>>(_ w: C) -> Int where C.Index == Int {
+    fileprivate static func slot<C: Collection<UInt8>>(_ w: C) -> Int where C.Index == Int {
         let first = w[w.startIndex]
         let second = w.count > 1 ? w[w.startIndex + 1] : 0
         return Int(first & 0x3F) << 6 | Int(second & 0x3F)
     }
 
     @inline(__always)
-    private static func bit(_ length: Int) -> UInt32 { 1 << UInt32(min(length, 32) - 1) }
+    fileprivate static func bit(_ length: Int) -> UInt32 { 1 << UInt32(min(length, 32) - 1) }
 
-    /// Whether `word` may be an exact word, and the prefix lengths (bit `L - 1` for length `L`)
-    /// at which it may start a prefix term: false and 0 when it surely is no term's word.
-    @inline(__always)
-    func candidates(_ word: UnsafeBufferPointer<UInt8>) -> (exact: Bool, prefixLengths: UInt32) {
-        let n = word.count
-        guard n > 0 else { return (false, 0) }
-        let slot = Self.slot(word)
-        let bit = Self.bit(n)
-        // Prefixes no longer than the word: this bit and every bit below it.
-        return (exact[slot] & bit != 0, prefixes[slot] & (bit | (bit &- 1)))
+    /// The filter's storage, without ownership: what a scan holds (a copy retains nothing).
+    struct View {
+        fileprivate let exact: UnsafePointer<UInt32>
+        fileprivate let prefixes: UnsafePointer<UInt32>
+
+        /// Whether `word` may be an exact word, and the prefix lengths (bit `L - 1` for length
+        /// `L`) at which it may start a prefix term: false and 0 when it surely is no term's word.
+        @inline(__always)
+        func candidates(_ word: UnsafeBufferPointer<UInt8>) -> (exact: Bool, prefixLengths: UInt32) {
+            let n = word.count
+            guard n > 0 else { return (false, 0) }
+            let slot = TermFilter.slot(word)
+            let bit = TermFilter.bit(n)
+            // Prefixes no longer than the word: this bit and every bit below it.
+            return (exact[slot] & bit != 0, prefixes[slot] & (bit | (bit &- 1)))
+        }
     }
+
+    var view: View { View(exact: exact, prefixes: prefixes) }
 }
 
 /// Every word term of every watch, in tables keyed by the words' hashes: exact words and the
@@ -136,6 +144,7 @@ struct TermFinder: WordSink, ~Copyable {
 
     let tables: TermTables
     private let info: UnsafeMutablePointer<TermTables.Info>
+    private let filter: TermFilter.View
     /// The hits so far: `hitStorage[0 ..< hitCount]` (raw storage, appended to for every hit).
     private var hitStorage: UnsafeMutablePointer<Hit>
     private var hitCapacity = 64
@@ -148,6 +157,7 @@ struct TermFinder: WordSink, ~Copyable {
     init(tables: TermTables) {
         self.tables = tables
         self.info = tables.info
+        self.filter = tables.filter.view
         self.hitStorage = .allocate(capacity: hitCapacity)
     }
 
@@ -181,12 +191,20 @@ struct TermFinder: WordSink, ~Copyable {
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// Inlined into the scanner: most words end at the filter.
+    @inline(__always)
     mutating func word(_ w: ScannedWord) {
         let p = position
-        position += 1
+        position &+= 1
         if !pending.isEmpty { advancePhrases(w) }
-        let (exact, prefixLengths) = tables.filter.candidates(w.folded)
+        let (exact, prefixLengths) = filter.candidates(w.folded)
         guard exact || prefixLengths != 0 else { return }
+        lookUp(w, at: p, exact: exact, prefixLengths: prefixLengths)
+    }
+
+    /// The tables' terms for word `w`, at position `p`, recorded as hits or waiting phrases.
+    @inline(never)
+    private mutating func lookUp(_ w: ScannedWord, at p: Int32, exact: Bool, prefixLengths: UInt32) {
         let sourceStart = Int32(w.sourceStart)
         let sourceLength = Int32(w.sourceEnd - w.sourceStart)
         let head = w.head
