@@ -61,7 +61,7 @@ def main():
                 f.write(generated_watch(i, rng, vocab))
         rates, matched = [], ""
         for _ in range(a.runs):
-            p = subprocess.run(["sh", "-c", f"xargs -a setAB.list {a.feedwatch} match -c {cfg} > /dev/null"],
+            p = subprocess.run(["sh", "-c", f"{a.feedwatch} match -c {cfg} --files-from setAB.list > /dev/null"],
                                cwd=corpus, capture_output=True, text=True)
             m = re.search(r"(\d+) of (\d+) stories match; matching took (\d+) ms \((\d+) stories/s", p.stderr)
             if not m:

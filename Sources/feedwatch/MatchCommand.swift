@@ -44,12 +44,13 @@ struct MatchCommand: AsyncParsableCommand {
     @Option(help: "An address block URLs may resolve to although it is not public (repeatable).")
     var allowAddress: [String] = []
 
-    @Argument(help: "Feed files, or http(s) URLs.")
-    var inputs: [String] = []
+    @OptionGroup var sources: InputOptions
 
     func validate() throws {
-        if since == nil && inputs.isEmpty { throw ValidationError("give feed files or URLs, or --since DURATION") }
-        if since != nil && !inputs.isEmpty {
+        if since == nil && sources.isEmpty {
+            throw ValidationError("give feed files or URLs (or --files-from PATH), or --since DURATION")
+        }
+        if since != nil && !sources.isEmpty {
             throw ValidationError("--since replays the store: give no inputs with it")
         }
         if expr != nil && !watch.isEmpty { throw ValidationError("--expr and --watch exclude each other") }
@@ -80,7 +81,7 @@ struct MatchCommand: AsyncParsableCommand {
         }
         let reader = FeedInput(
             base: base, limits: .default, allowAddresses: allowAddress, maxBodyBytes: 16 << 20)
-        for input in inputs {
+        for input in try sources.all() {
             var feed = FeedInfo()
             var entries: [Entry] = []
             let ending: FeedInput.Ending

@@ -21,8 +21,7 @@ struct ParseCommand: AsyncParsableCommand {
             Exit status: 0 if every input was read as a feed, 1 otherwise.
             """)
 
-    @Argument(help: "Feed files, or http(s) URLs.")
-    var inputs: [String]
+    @OptionGroup var sources: InputOptions
 
     @Option(help: "Base URL for relative links in local files.")
     var base: String?
@@ -39,7 +38,12 @@ struct ParseCommand: AsyncParsableCommand {
     @Option(help: "Files parsed at once (default: one per CPU). Output keeps the order of the inputs.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    func validate() throws {
+        if sources.isEmpty { throw ValidationError("give feed files or URLs, or --files-from PATH") }
+    }
+
     func run() async throws {
+        let inputs = try sources.all()
         let out = OutputStream()
         var failed = false
         if inputs.contains(where: FeedInput.isURL) || jobs <= 1 || inputs.count == 1 {
@@ -48,14 +52,14 @@ struct ParseCommand: AsyncParsableCommand {
                 if !ok { failed = true }
             }
         } else {
-            failed = !parseFilesConcurrently(out: out)
+            failed = !parseFilesConcurrently(inputs, out: out)
         }
         out.flush()
         if failed { throw Exit.feedFailed }
     }
 
     /// Parses the files on `jobs` threads; the output is what a sequential run prints.
-    private func parseFilesConcurrently(out: OutputStream) -> Bool {
+    private func parseFilesConcurrently(_ inputs: [String], out: OutputStream) -> Bool {
         let ordered = OrderedOutput(out: out, window: jobs * 2)
         let failures = Mutex(0)
         let count = inputs.count

@@ -35,6 +35,30 @@ struct CommandTests {
         #expect(one.stdout == four.stdout)
     }
 
+    @Test("--files-from reads the inputs from a file or standard input, as the same arguments would")
+    func filesFrom() async throws {
+        let dir = try Paths.shared("corpus/dev")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().prefix(20)
+            .map { dir.appendingPathComponent($0).path }
+        let tmp = try TemporaryDirectory()
+        let list = tmp.path("list")
+        try (files.joined(separator: "\n") + "\n\n").write(toFile: list, atomically: true, encoding: .utf8)
+        let given = try await BinaryRun.run(["parse", "--jobs", "1"] + files)
+        let fromFile = try await BinaryRun.run(["parse", "--jobs", "1", "--files-from", list])
+        let fromStdin = try BinaryRun.tool(
+            "/bin/sh", ["-c", "\"$0\" parse --jobs 1 --files-from - < \"$1\"", Paths.binary.path, list])
+        #expect(given.status == 0)
+        #expect(given.stdout.split(separator: "\n").count > 100)
+        #expect(fromFile.stdout == given.stdout)
+        #expect(fromStdin.stdout == given.stdout)
+        let matched = try await BinaryRun.run(["match", "--expr", "Iraq", "--files-from", list])
+        let matchedGiven = try await BinaryRun.run(["match", "--expr", "Iraq"] + files)
+        #expect(matched.stdout == matchedGiven.stdout)
+        let missing = try await BinaryRun.run(["parse", "--files-from", tmp.path("absent")])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("--files-from: cannot read"))
+    }
+
     @Test("parse reports a document that is not a feed on its feed line and exits non-zero")
     func parseNotAFeed() async throws {
         let dir = try TemporaryDirectory()
