@@ -320,22 +320,37 @@ public final class Matcher: Sendable {
         let hits: [Hit]
         /// Regular expressions' hits, found only for the watches evaluated.
         var regexHits: [Hit] = []
-        /// Per term, the index of its first hit in `hits` (-1: none); built for the first
+        /// Each term's first hit: a small open-addressing table of (term, index in `hits`),
+        /// sized by the story's hits, not by the number of terms; built for the first
         /// explanation of the story, then read for every term of every watch that matched.
+        private var firstTerms: [Int32] = []
         private var firstIndex: [Int32] = []
 
         init(hits: [Hit]) {
             self.hits = hits
         }
 
-        mutating func first(of term: Int, termCount: Int) -> Hit? {
-            if firstIndex.isEmpty {
-                firstIndex = [Int32](repeating: -1, count: termCount)
-                for (i, h) in hits.enumerated().reversed() { firstIndex[Int(h.term)] = Int32(i) }
+        mutating func first(of term: Int) -> Hit? {
+            if firstTerms.isEmpty {
+                var capacity = 16
+                while capacity < hits.count * 2 { capacity *= 2 }
+                firstTerms = [Int32](repeating: -1, count: capacity)
+                firstIndex = [Int32](repeating: 0, count: capacity)
+                for (i, h) in hits.enumerated() {
+                    var slot = Int(h.term) & (capacity - 1)
+                    while firstTerms[slot] != -1 && firstTerms[slot] != h.term { slot = (slot + 1) & (capacity - 1) }
+                    if firstTerms[slot] == -1 {
+                        firstTerms[slot] = h.term
+                        firstIndex[slot] = Int32(i)
+                    }
+                }
             }
-            let i = firstIndex[term]
-            if i >= 0 { return hits[Int(i)] }
             let t = Int32(term)
+            var slot = term & (firstTerms.count - 1)
+            while firstTerms[slot] != -1 {
+                if firstTerms[slot] == t { return hits[Int(firstIndex[slot])] }
+                slot = (slot + 1) & (firstTerms.count - 1)
+            }
             return regexHits.first { $0.term == t }
         }
 
@@ -371,42 +386,61 @@ public final class Matcher: Sendable {
             }
         }
         if finder.hitCount == 0 && alwaysEvaluate.isEmpty { return [] }
-        var found = Found(hits: finder.hits)
-        // Which terms occur, one bit each: what the programs read.
-        var present = [UInt64](repeating: 0, count: (terms.count + 63) / 64)
-        // The watches to evaluate, one bit each, read in configuration order.
-        var candidates = [UInt64](repeating: 0, count: (watches.count + 63) / 64)
-        for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
-        for h in found.hits {
-            let t = Int(h.term)
-            guard present[t >> 6] & (1 << UInt64(t & 63)) == 0 else { continue }
-            present[t >> 6] |= 1 << UInt64(t & 63)
-            for k in Int(anchorStart[t])..<Int(anchorStart[t + 1]) {
-                let w = Int(anchored[k])
-                candidates[w >> 6] |= 1 << UInt64(w & 63)
+        let hits = finder.hits
+        let presentWords = (terms.count + 63) / 64
+        let candidateWords = (watches.count + 63) / 64
+        // Two bit sets on the stack: which terms occur (what the programs read), and the
+        // watches to evaluate (read in configuration order).
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: presentWords + candidateWords) { bits in
+            bits.initialize(repeating: 0)
+            let present = UnsafeMutableBufferPointer(rebasing: bits[0..<presentWords])
+            let candidates = UnsafeMutableBufferPointer(rebasing: bits[presentWords...])
+            for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
+            var any = !alwaysEvaluate.isEmpty
+            for h in hits {
+                let t = Int(h.term)
+                guard present[t >> 6] & (1 << UInt64(t & 63)) == 0 else { continue }
+                present[t >> 6] |= 1 << UInt64(t & 63)
+                for k in Int(anchorStart[t])..<Int(anchorStart[t + 1]) {
+                    let w = Int(anchored[k])
+                    candidates[w >> 6] |= 1 << UInt64(w & 63)
+                    any = true
+                }
             }
+            guard any else { return [] }
+            return evaluate(candidates, present, Found(hits: hits), fields)
         }
+    }
+
+    /// Evaluates the candidate watches, and explains those that match.
+    private func evaluate(
+        _ candidates: UnsafeMutableBufferPointer<UInt64>, _ present: UnsafeMutableBufferPointer<UInt64>,
+        _ found: Found, _ fields: [Field]
+    ) -> [WatchMatch] {
+        var found = found
         var regexDone: [Int] = []
         var results: [WatchMatch] = []
-        withUnsafeTemporaryAllocation(of: Bool.self, capacity: stackDepth) { stack in
-            for (i, bits) in candidates.enumerated() where bits != 0 {
-                var rest = bits
-                while rest != 0 {
-                    let w = i << 6 | rest.trailingZeroBitCount
-                    rest &= rest - 1
-                    let program = programs[w]
-                    // Regular expressions run only for the watches that use them, once per story.
-                    if program.hasRegex {
-                        for id in regexTerms[w] where !regexDone.contains(id) {
-                            regexDone.append(id)
-                            if let h = regexHit(id, fields: fields) {
-                                found.regexHits.append(h)
-                                present[id >> 6] |= 1 << UInt64(id & 63)
+        steps.withUnsafeBufferPointer { steps in
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: stackDepth) { stack in
+                for (i, bits) in candidates.enumerated() where bits != 0 {
+                    var rest = bits
+                    while rest != 0 {
+                        let w = i << 6 | rest.trailingZeroBitCount
+                        rest &= rest - 1
+                        let program = programs[w]
+                        // Regular expressions run only for the watches that use them, once per story.
+                        if program.hasRegex {
+                            for id in regexTerms[w] where !regexDone.contains(id) {
+                                regexDone.append(id)
+                                if let h = regexHit(id, fields: fields) {
+                                    found.regexHits.append(h)
+                                    present[id >> 6] |= 1 << UInt64(id & 63)
+                                }
                             }
                         }
+                        guard run(program, steps, UnsafeBufferPointer(present), found, stack: stack) else { continue }
+                        results.append(explain(watches[w], &found, fields))
                     }
-                    guard run(program, present, found, stack: stack) else { continue }
-                    results.append(explain(watches[w], &found, fields))
                 }
             }
         }
@@ -432,7 +466,8 @@ public final class Matcher: Sendable {
 
     /// Runs a watch's program: whether the story matches it.
     private func run(
-        _ program: Program, _ present: [UInt64], _ found: Found, stack: UnsafeMutableBufferPointer<Bool>
+        _ program: Program, _ steps: UnsafeBufferPointer<Step>, _ present: UnsafeBufferPointer<UInt64>, _ found: Found,
+        stack: UnsafeMutableBufferPointer<Bool>
     ) -> Bool {
         var top = 0
         for k in Int(program.start)..<Int(program.end) {
@@ -500,18 +535,20 @@ public final class Matcher: Sendable {
 
     /// The terms that made the watch match (those found outside any NOT), first hit first.
     private func explain(_ watch: CompiledWatch, _ found: inout Found, _ fields: [Field]) -> WatchMatch {
-        let first = watch.explaining.compactMap { found.first(of: $0, termCount: terms.count) }
-        let earliest = first.min { ($0.field, $0.sourceStart) < ($1.field, $1.sourceStart) }
+        var explained: [WatchMatch.Term] = []
+        explained.reserveCapacity(watch.explaining.count)
+        var earliest: Hit?
+        for t in watch.explaining {
+            guard let h = found.first(of: t) else { continue }
+            explained.append(WatchMatch.Term(term: terms[t].display, field: fields[Int(h.field)].name))
+            if let e = earliest, (e.field, e.sourceStart) <= (h.field, h.sourceStart) { continue }
+            earliest = h
+        }
         let snippet =
             earliest.map {
                 Snippet.around(fields[Int($0.field)].text, start: Int($0.sourceStart), length: Int($0.sourceLength))
             } ?? ""
-        return WatchMatch(
-            watch: watch.name,
-            terms: first.map {
-                WatchMatch.Term(term: terms[Int($0.term)].display, field: fields[Int($0.field)].name)
-            },
-            snippet: snippet)
+        return WatchMatch(watch: watch.name, terms: explained, snippet: snippet)
     }
 }
 
