@@ -16,6 +16,10 @@ import Foundation
 /// whole words after folding; a word with inner punctuation ("US-led", "al-Sudani") is a phrase.
 /// Straight and curly double quotes both delimit phrases.
 struct ExpressionParser {
+    /// The longest word a term may have (no language has longer words; the term tables store
+    /// lengths in 16 bits).
+    static let maxWordBytes = 1000
+
     private enum Lexeme: Equatable {
         case open, close, and, or, not
         case near(Int)
@@ -195,6 +199,10 @@ struct ExpressionParser {
                 position: position, message: "prefix '\(written)' is too short (two characters at least)")
         }
         let words = tokens.tokens.map { Array(tokens.bytes(of: $0)) }
+        if words.contains(where: { $0.count > Self.maxWordBytes }) {
+            throw ExpressionError(
+                position: position, message: "'\(written)' has a word longer than \(Self.maxWordBytes) bytes")
+        }
         // "U.S." written with dots asks for the abbreviation, not the word "us".
         let abbreviation = tokens.tokens.count == 1 && written.contains(".") && tokens.tokens[0].isAbbreviation
         return .term(

@@ -54,11 +54,11 @@ struct TermFilter: ~Copyable {
 
         /// Whether `word` may be an exact word, and the prefix lengths (bit `L - 1` for length
         /// `L`) at which it may start a prefix term: false and 0 when it surely is no term's word.
+        /// `head` is the word's `WordHash.head` (its first two bytes are the slot's).
         @inline(__always)
-        func candidates(_ word: UnsafeBufferPointer<UInt8>) -> (exact: Bool, prefixLengths: UInt32) {
-            let n = word.count
+        func candidates(length n: Int, head: UInt64) -> (exact: Bool, prefixLengths: UInt32) {
             guard n > 0 else { return (false, 0) }
-            let slot = TermFilter.slot(word)
+            let slot = Int(head & 0x3F) << 6 | Int((head >> 8) & 0x3F)
             let bit = TermFilter.bit(n)
             // Prefixes no longer than the word: this bit and every bit below it.
             return (exact[slot] & bit != 0, prefixes[slot] & (bit | (bit &- 1)))
@@ -197,7 +197,7 @@ struct TermFinder: WordSink, ~Copyable {
         let p = position
         position &+= 1
         if !pending.isEmpty { advancePhrases(w) }
-        let (exact, prefixLengths) = filter.candidates(w.folded)
+        let (exact, prefixLengths) = filter.candidates(length: w.folded.count, head: w.head)
         guard exact || prefixLengths != 0 else { return }
         lookUp(w, at: p, exact: exact, prefixLengths: prefixLengths)
     }

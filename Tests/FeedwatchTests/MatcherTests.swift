@@ -153,6 +153,7 @@ struct MatcherTests {
         arguments: [
             ("Iraq AND (coalition", "never closed"), ("Iraq AND", "expected"), ("title:", "expected"),
             ("nosuch:Iraq", "field"), ("@missing", "alias"), ("/(unclosed/", "regular expression"),
+            (String(repeating: "a", count: 1001), "longer than 1000 bytes"),
         ])
     func errors(expression: String, message: String) {
         #expect(throws: WatchErrors.self) {
