@@ -40,6 +40,12 @@ struct TextBuilder {
                 i += 1
                 continue
             }
+            // One space between two words is already collapsed: it stays in the run, so that a
+            // text is copied in a few runs, not in one per word.
+            if b == 0x20 && i > runStart && i + 1 < n && p[i + 1] > 0x20 && p[i + 1] != 0xC2 {
+                i += 2
+                continue
+            }
             let isSpace = b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C
             let isNBSP = b == 0xC2 && i + 1 < n && p[i + 1] == 0xA0
             if isSpace || isNBSP {
