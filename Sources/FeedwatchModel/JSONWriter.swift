@@ -130,8 +130,17 @@ public struct JSONWriter: Sendable {
             var i = 0
             let n = utf8.count
             while i < n {
+                // Fast path: most bytes of most text need no escape; eight tested at a time.
+                if i + 8 <= n, let base = utf8.baseAddress {
+                    let x = ByteFlags.load(base + i)
+                    let flags =
+                        ByteFlags.below(x, 0x20) | ByteFlags.equal(x, 0x22) | ByteFlags.equal(x, 0x5C)
+                        | ByteFlags.equal(x, 0x7F) | ByteFlags.equal(x, 0xE2)
+                    let k = ByteFlags.first(flags)
+                    i += k
+                    if k == 8 { continue }
+                }
                 let b = utf8[i]
-                // Fast path: most bytes of most text need no escape.
                 guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xE2 else {
                     i += 1
                     continue

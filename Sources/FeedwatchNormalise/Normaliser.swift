@@ -121,7 +121,11 @@ public enum Normaliser {
                     var upper = false
                     while j < n {
                         let c = utf8[j]
-                        if c >= 0x80 || c == 0x20 || (c >= 0x09 && c <= 0x0D) { break }
+                        if c >= 0x80 || c == 0x20 || (c >= 0x09 && c <= 0x0D) {
+                            // One space between two words is kept as it is: it stays in the run,
+                            // so that a text is copied in a few runs, not in one per word.
+                            guard c == 0x20, j + 1 < n, utf8[j + 1] > 0x20, utf8[j + 1] < 0x80 else { break }
+                        }
                         upper = upper || (c >= 0x41 && c <= 0x5A)
                         j += 1
                     }

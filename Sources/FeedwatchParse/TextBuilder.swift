@@ -1,3 +1,5 @@
+import FeedwatchModel
+
 /// Accumulates plain text with whitespace collapsed: runs of spaces, tabs and line ends become one
 /// space, explicit breaks (from block elements) become one line feed, and nothing leads or trails.
 /// NO-BREAK SPACE is treated as a space: in a one-line JSON field it is only a trap for matching.
@@ -34,8 +36,15 @@ struct TextBuilder {
         var i = 0
         var runStart = 0
         while i < n {
+            // Fast path: eight bytes at a time while none is a space or control byte or can
+            // start NO-BREAK SPACE (C2 A0).
+            if i + 8 <= n {
+                let x = ByteFlags.load(p + i)
+                let k = ByteFlags.first(ByteFlags.below(x, 0x21) | ByteFlags.equal(x, 0xC2))
+                i += k
+                if k == 8 { continue }
+            }
             let b = p[i]
-            // Fast path: a byte above space that cannot start NO-BREAK SPACE is text.
             if b > 0x20 && b != 0xC2 {
                 i += 1
                 continue
