@@ -26,6 +26,19 @@ public enum ByteFlags {
         below(x ^ (ones &* UInt64(value)), 1)
     }
 
+    /// The high bit of every byte: set in `x & highBits` for bytes beyond ASCII.
+    public static let highBits: UInt64 = highs
+
+    /// Bytes of `x` in `lo...hi` (both below 0x80), every flag exact: the bytes' high bits are
+    /// cleared before adding, so no carry crosses a byte; bytes beyond ASCII are not flagged.
+    @inlinable @inline(__always)
+    public static func inRange(_ x: UInt64, _ lo: UInt8, _ hi: UInt8) -> UInt64 {
+        let low7 = x & ~highs
+        let atLeast = low7 &+ ones &* UInt64(0x80 - lo)
+        let above = low7 &+ ones &* UInt64(0x7F - hi)
+        return atLeast & ~above & ~x & highs
+    }
+
     /// The index (0...7) of the lowest flagged byte; 8 when none is.
     @inlinable @inline(__always)
     public static func first(_ flags: UInt64) -> Int { flags.trailingZeroBitCount >> 3 }

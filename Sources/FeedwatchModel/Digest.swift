@@ -2,20 +2,25 @@ internal import CCrypto
 
 /// SHA-256 and HMAC-SHA256 through libcrypto (OpenSSL 3), the system's audited implementation.
 public enum Digest {
+    /// SHA-256 fetched from the provider once: without it, OpenSSL 3 fetches the implementation
+    /// again, under a lock, for every digest (five per entry parsed). Immutable once fetched, and
+    /// documented as safe to share between threads.
+    nonisolated(unsafe) private static let sha256Method: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
     /// The SHA-256 of `bytes`, 32 bytes.
     public static func sha256<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
         var out = [UInt8](repeating: 0, count: 32)
         var outLength: UInt32 = 0
         let ok = bytes.withContiguousStorageIfAvailable { buf in
             out.withUnsafeMutableBufferPointer { o in
-                EVP_Digest(buf.baseAddress, buf.count, o.baseAddress, &outLength, EVP_sha256(), nil)
+                EVP_Digest(buf.baseAddress, buf.count, o.baseAddress, &outLength, sha256Method ?? EVP_sha256(), nil)
             }
         }
         if ok == nil {
             let copy = Array(bytes)
             _ = copy.withUnsafeBufferPointer { buf in
                 out.withUnsafeMutableBufferPointer { o in
-                    EVP_Digest(buf.baseAddress, buf.count, o.baseAddress, &outLength, EVP_sha256(), nil)
+                    EVP_Digest(buf.baseAddress, buf.count, o.baseAddress, &outLength, sha256Method ?? EVP_sha256(), nil)
                 }
             }
         }

@@ -120,6 +120,18 @@ public enum Normaliser {
                     var j = i
                     var upper = false
                     while j < n {
+                        // Eight bytes at a time while none is a space, a control byte or beyond
+                        // ASCII; noting whether any is a capital.
+                        if j + 8 <= n, let base = utf8.baseAddress {
+                            let x = ByteFlags.load(base + j)
+                            let k = ByteFlags.first((x & ByteFlags.highBits) | ByteFlags.below(x, 0x21))
+                            if k > 0 {
+                                let kept: UInt64 = k == 8 ? ~0 : (1 << UInt64(8 * k)) &- 1
+                                upper = upper || ByteFlags.inRange(x, 0x41, 0x5A) & kept != 0
+                                j += k
+                            }
+                            if k == 8 { continue }
+                        }
                         let c = utf8[j]
                         if c >= 0x80 || c == 0x20 || (c >= 0x09 && c <= 0x0D) {
                             // One space between two words is kept as it is: it stays in the run,
