@@ -12,66 +12,10 @@ struct Hit {
     let sourceLength: Int32
 }
 
-/// A first look at a word: which tables can hold it? Per (first two bytes, length): whether
-/// an exact word or a phrase's first word has that shape, and which prefix lengths start so. Most
-/// words of a story fit no term and are dismissed without hashing or probing any table; the rest
-/// probe only the prefix lengths that can match (not one table per prefix length in use).
-struct TermFilter: ~Copyable {
-    /// Per pair of first bytes (6 bits each), a bit per word length 1...32 (32: 32 or more).
-    private let exact: UnsafeMutablePointer<UInt32>
-    /// Per pair of first bytes, a bit per prefix length 1...32.
-    private let prefixes: UnsafeMutablePointer<UInt32>
-    private static let count = 64 * 64
-
-    init(exact words: [[UInt8]], prefixes: [[UInt8]]) {
-        exact = .allocate(capacity: Self.count)
-        exact.initialize(repeating: 0, count: Self.count)
-        self.prefixes = .allocate(capacity: Self.count)
-        self.prefixes.initialize(repeating: 0, count: Self.count)
-        for w in words where !w.isEmpty { exact[Self.slot(w)] |= Self.bit(w.count) }
-        for w in prefixes where !w.isEmpty { self.prefixes[Self.slot(w)] |= Self.bit(w.count) }
-    }
-
-    deinit {
-        exact.deallocate()
-        prefixes.deallocate()
-    }
-
-    @inline(__always)
-    fileprivate static func slot<C: Collection<UInt8>>(_ w: C) -> Int where C.Index == Int {
-        let first = w[w.startIndex]
-        let second = w.count > 1 ? w[w.startIndex + 1] : 0
-        return Int(first & 0x3F) << 6 | Int(second & 0x3F)
-    }
-
-    @inline(__always)
-    fileprivate static func bit(_ length: Int) -> UInt32 { 1 << UInt32(min(length, 32) - 1) }
-
-    /// The filter's storage, without ownership: what a scan holds (a copy retains nothing).
-    struct View {
-        fileprivate let exact: UnsafePointer<UInt32>
-        fileprivate let prefixes: UnsafePointer<UInt32>
-
-        /// Whether `word` may be an exact word, and the prefix lengths (bit `L - 1` for length
-        /// `L`) at which it may start a prefix term: false and 0 when it surely is no term's word.
-        /// `head` is the word's `WordHash.head` (its first two bytes are the slot's).
-        @inline(__always)
-        func candidates(length n: Int, head: UInt64) -> (exact: Bool, prefixLengths: UInt32) {
-            guard n > 0 else { return (false, 0) }
-            let slot = Int(head & 0x3F) << 6 | Int((head >> 8) & 0x3F)
-            let bit = TermFilter.bit(n)
-            // Prefixes no longer than the word: this bit and every bit below it.
-            return (exact[slot] & bit != 0, prefixes[slot] & (bit | (bit &- 1)))
-        }
-    }
-
-    var view: View { View(exact: exact, prefixes: prefixes) }
-}
-
 /// Every word term of every watch, in tables keyed by the words' hashes: exact words and the
 /// first words of phrases in one table, single-word prefixes in one table per prefix length.
-/// Built once per configuration and shared by every story and thread (unchecked Sendable: the
-/// filter's raw storage is written in `init` and only read afterwards).
+/// Built once per configuration and shared by every story and thread (unchecked Sendable: its
+/// raw storage, of the term facts, tables and filter, is written in `init` and only read after).
 final class TermTables: @unchecked Sendable {
     /// What the scan needs to know of a term, without reference counting.
     struct Info: Sendable {
