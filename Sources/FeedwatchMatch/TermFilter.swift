@@ -18,16 +18,17 @@ struct TermFilter: ~Copyable {
         for w in prefixes where !w.isEmpty { self.prefixes[Self.slot(w)] |= Self.bit(w.count) }
     }
 
+    /// A word's slot, from its first two bytes as they lie in its `WordHash.head`.
+    @inline(__always)
+    fileprivate static func slot(head: UInt64) -> Int { Int(head & 0x3F) << 6 | Int((head >> 8) & 0x3F) }
+
+    private static func slot(_ w: [UInt8]) -> Int {
+        slot(head: w.withUnsafeBufferPointer(WordHash.head))
+    }
+
     deinit {
         exact.deallocate()
         prefixes.deallocate()
-    }
-
-    @inline(__always)
-    fileprivate static func slot<C: Collection<UInt8>>(_ w: C) -> Int where C.Index == Int {
-        let first = w[w.startIndex]
-        let second = w.count > 1 ? w[w.startIndex + 1] : 0
-        return Int(first & 0x3F) << 6 | Int(second & 0x3F)
     }
 
     @inline(__always)
@@ -44,7 +45,7 @@ struct TermFilter: ~Copyable {
         @inline(__always)
         func candidates(length n: Int, head: UInt64) -> (exact: Bool, prefixLengths: UInt32) {
             guard n > 0 else { return (false, 0) }
-            let slot = Int(head & 0x3F) << 6 | Int((head >> 8) & 0x3F)
+            let slot = TermFilter.slot(head: head)
             let bit = TermFilter.bit(n)
             // Prefixes no longer than the word: this bit and every bit below it.
             return (exact[slot] & bit != 0, prefixes[slot] & (bit | (bit &- 1)))

@@ -1,3 +1,5 @@
+import FeedwatchModel
+
 /// Where a term occurs in a story.
 struct Hit {
     let term: Int32
@@ -170,7 +172,7 @@ struct TermFinder: WordSink, ~Copyable {
         func probe(_ prefixLength: Int, _ table: WordTable?) {
             guard let table, prefixLength <= w.folded.count else { return }
             let prefix = UnsafeBufferPointer(rebasing: w.folded[0..<prefixLength])
-            let prefixHead = prefixLength >= 8 ? head : head & ((1 << UInt64(prefixLength * 8)) &- 1)
+            let prefixHead = head & ByteFlags.lowBytes(prefixLength)
             table.forEachTerm(hash: WordHash.of(prefix, head: prefixHead), head: prefixHead, word: prefix) { t in
                 if info[t].fields.contains(fieldSet) {
                     record(

@@ -1,7 +1,5 @@
 /// One word of a text, folded.
 struct Token {
-    /// FNV-1a of the folded bytes (`WordHash`).
-    var hash: UInt64
     /// The folded word is `folded[start ..< start + length]` of its `TokenizedText`.
     var start: Int32
     var length: Int32
@@ -29,8 +27,7 @@ struct TokenizedText: WordSink {
     mutating func word(_ w: ScannedWord) {
         tokens.append(
             Token(
-                hash: WordHash.of(w.folded), start: Int32(folded.count), length: Int32(w.folded.count),
-                isAbbreviation: w.isAbbreviation))
+                start: Int32(folded.count), length: Int32(w.folded.count), isAbbreviation: w.isAbbreviation))
         folded.append(contentsOf: w.folded)
     }
 }

@@ -1,3 +1,5 @@
+import FeedwatchModel
+
 /// One word as `WordScanner` hands it over. `folded` is valid only during the call.
 struct ScannedWord {
     /// The word folded by `FoldTable`: what terms are compared with.
@@ -33,7 +35,7 @@ enum WordHash {
     private static func chunk(_ w: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt64 {
         guard let base = w.baseAddress else { return 0 }
         let n = min(8, w.count - i)
-        if n == 8 { return UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) }
+        if n == 8 { return ByteFlags.load(base + i) }
         var v: UInt64 = 0
         for k in 0..<max(0, n) { v |= UInt64(base[i + k]) << UInt64(8 * k) }
         return v
@@ -172,7 +174,7 @@ struct WordScanner: ~Copyable {
                         if length + (n - j) > capacity { reserve(length + (n - j), keeping: length) }
                         // Eight bytes at a time while eight remain (most words fit in one step).
                         while j + 8 <= n {
-                            let step = ASCIIRun(UnsafeRawPointer(start + j).loadUnaligned(as: UInt64.self))
+                            let step = ASCIIRun(ByteFlags.load(start + j))
                             UnsafeMutableRawPointer(buffer + length).storeBytes(
                                 of: step.lowercased.littleEndian, as: UInt64.self)
                             length &+= step.count
@@ -262,11 +264,10 @@ struct WordScanner: ~Copyable {
         length: Int, from start: Int, to end: Int, base: Int, isAbbreviation: Bool, into sink: inout S
     ) {
         guard length > 0 else { return }
-        let first8 = UInt64(littleEndian: UnsafeRawPointer(buffer).loadUnaligned(as: UInt64.self))
         sink.word(
             ScannedWord(
                 folded: UnsafeBufferPointer(start: buffer, count: length),
-                head: length >= 8 ? first8 : first8 & ((1 << UInt64(length * 8)) &- 1), sourceStart: base + start,
+                head: ByteFlags.load(buffer) & ByteFlags.lowBytes(length), sourceStart: base + start,
                 sourceEnd: base + end, isAbbreviation: isAbbreviation))
     }
 
@@ -301,9 +302,9 @@ struct WordScanner: ~Copyable {
     }
 }
 
-/// Eight bytes of text read at once (SWAR): how many of them, from the first, are ASCII letters
-/// and digits, those bytes lower-cased, how many of them are letters (0, 1, or 2 for more), and
-/// whether any is a small letter or a digit.
+/// Eight bytes of text read at once (SWAR, `ByteFlags`): how many of them, from the first, are
+/// ASCII letters and digits, those bytes lower-cased, how many of them are letters (0, 1, or 2 for
+/// more), and whether any is a small letter or a digit.
 struct ASCIIRun {
     let count: Int
     let lowercased: UInt64
@@ -311,29 +312,15 @@ struct ASCIIRun {
     let hasSmall: Bool
     let hasDigit: Bool
 
-    private static let high: UInt64 = 0x8080_8080_8080_8080
-    private static let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-
-    /// The high bit of each byte of `x` (high bits clear) that lies in `lo...hi`.
+    /// `word`: eight bytes as `ByteFlags.load` reads them.
     @inline(__always)
-    private static func inRange(_ x: UInt64, _ lo: UInt8, _ hi: UInt8) -> UInt64 {
-        let above = x &+ 0x0101_0101_0101_0101 &* UInt64(0x80 - lo)
-        let beyond = x &+ 0x0101_0101_0101_0101 &* UInt64(0x7F - hi)
-        return above & ~beyond & high
-    }
-
-    @inline(__always)
-    init(_ raw: UInt64) {
-        let word = UInt64(littleEndian: raw)
-        // Bytes with the high bit set (UTF-8 beyond ASCII) are in no range: they end the run.
-        let ascii = ~word & Self.high
-        let x = word & Self.low7
-        let capitals = Self.inRange(x, 0x41, 0x5A) & ascii
-        let small = Self.inRange(x, 0x61, 0x7A) & ascii
-        let digits = Self.inRange(x, 0x30, 0x39) & ascii
-        let other = ~(capitals | small | digits) & Self.high
-        let count = other.trailingZeroBitCount >> 3
-        let kept: UInt64 = count == 8 ? ~0 : (1 << UInt64(count * 8)) &- 1
+    init(_ word: UInt64) {
+        // Bytes beyond ASCII are in no range: they end the run.
+        let capitals = ByteFlags.inRange(word, 0x41, 0x5A)
+        let small = ByteFlags.inRange(word, 0x61, 0x7A)
+        let digits = ByteFlags.inRange(word, 0x30, 0x39)
+        let count = ByteFlags.first(~(capitals | small | digits) & ByteFlags.highBits)
+        let kept = ByteFlags.lowBytes(count)
         self.count = count
         self.lowercased = word | (capitals >> 2)
         let letters = (capitals | small) & kept

@@ -39,6 +39,11 @@ public enum ByteFlags {
         return atLeast & ~above & ~x & highs
     }
 
+    /// A mask of the lowest `count` bytes (all eight from 8 up): the bytes of a word before its
+    /// first flag, or a word's first `count` bytes.
+    @inlinable @inline(__always)
+    public static func lowBytes(_ count: Int) -> UInt64 { count >= 8 ? ~0 : (1 << UInt64(count * 8)) &- 1 }
+
     /// The index (0...7) of the lowest flagged byte; 8 when none is.
     @inlinable @inline(__always)
     public static func first(_ flags: UInt64) -> Int { flags.trailingZeroBitCount >> 3 }

@@ -126,8 +126,7 @@ public enum Normaliser {
                             let x = ByteFlags.load(base + j)
                             let k = ByteFlags.first((x & ByteFlags.highBits) | ByteFlags.below(x, 0x21))
                             if k > 0 {
-                                let kept: UInt64 = k == 8 ? ~0 : (1 << UInt64(8 * k)) &- 1
-                                upper = upper || ByteFlags.inRange(x, 0x41, 0x5A) & kept != 0
+                                upper = upper || ByteFlags.inRange(x, 0x41, 0x5A) & ByteFlags.lowBytes(k) != 0
                                 j += k
                             }
                             if k == 8 { continue }
