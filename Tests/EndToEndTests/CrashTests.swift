@@ -10,18 +10,6 @@ import Testing
 /// with its event id, no JSON line is partial, and the store passes SQLite's integrity check.
 @Suite("crash: SIGKILL storm")
 struct CrashTests {
-    /// A fixed-seed generator (SplitMix64), so the kill moments are the same on every run.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("100 SIGKILLs while polling and delivering: zero lost, duplicates only with the same id, no partial line")
     func sigkillStorm() async throws {
         let dir = try TemporaryDirectory()

@@ -1,5 +1,6 @@
 import FeedwatchModel
 import Foundation
+import TestSupport
 import Testing
 
 @testable import FeedwatchParse
@@ -15,7 +16,7 @@ struct TextPassesTests {
     ]
 
     static func randomTexts(count: Int, seed: UInt64) -> [String] {
-        var generator = SplitMix(seed: seed)
+        var generator = SeededGenerator(state: seed)
         return (0..<count).map { _ in
             (0..<Int(generator.next() % 30)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }
                 .joined()

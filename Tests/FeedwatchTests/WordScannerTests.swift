@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import FeedwatchMatch
@@ -143,7 +144,7 @@ struct WordScannerTests {
             "abcdefgh", "ABCDEFGHI", " ", " ", " ", ".", ". ", "'", "'s", "’", "’s", "`", "-", "—", "é", "É", "ß", "ﬁ",
             "\u{AD}", "北", "京", "ـ", "الموصل", "Hewlêr", "\n", ",", "!", "\u{200B}",
         ]
-        var generator = SplitMix(seed: 20_261_130)
+        var generator = SeededGenerator(state: 20_261_130)
         for _ in 0..<3000 {
             var text = ""
             for _ in 0..<Int(generator.next() % 40) { text += pieces[Int(generator.next() % UInt64(pieces.count))] }
@@ -152,18 +153,5 @@ struct WordScannerTests {
             #expect(scanned == reference, "\(text.debugDescription)")
             if scanned != reference { return }
         }
-    }
-}
-
-/// A small deterministic generator: the random cases are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
