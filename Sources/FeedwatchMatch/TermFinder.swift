@@ -137,6 +137,16 @@ struct TermFinder: WordSink, ~Copyable {
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// A word no term can start, while no phrase waits for a next word: counted, and dismissed.
+    @inline(__always)
+    mutating func skip(length: Int, head: UInt64) -> Bool {
+        guard pending.isEmpty else { return false }
+        let (exact, prefixLengths) = filter.candidates(length: length, head: head)
+        guard !exact && prefixLengths == 0 else { return false }
+        position &+= 1
+        return true
+    }
+
     /// Inlined into the scanner: most words end at the filter.
     @inline(__always)
     mutating func word(_ w: ScannedWord) {

@@ -24,6 +24,8 @@ struct TokenizedText: WordSink {
         folded[Int(t.start)..<Int(t.start + t.length)]
     }
 
+    func skip(length: Int, head: UInt64) -> Bool { false }
+
     mutating func word(_ w: ScannedWord) {
         tokens.append(
             Token(

@@ -19,6 +19,11 @@ struct ScannedWord {
 /// a term and a story are folded and split by the same code.
 protocol WordSink: ~Copyable {
     mutating func word(_ w: ScannedWord)
+
+    /// A word offered before it is handed over, by its folded length and `WordHash.head`: true
+    /// dismisses it (the sink counts it as a word it has seen, and `word` is not called). The
+    /// matcher dismisses most words of a story so, by a look at its term filter.
+    mutating func skip(length: Int, head: UInt64) -> Bool
 }
 
 /// The hash of a folded word, the key into the term tables: eight bytes at a time (a word of up
@@ -124,6 +129,10 @@ struct WordScanner: ~Copyable {
             if b < 0x80 {
                 guard isAlphanumeric(b) else {
                     i &+= 1  // between words: punctuation, spaces, stray apostrophes and dots
+                    continue
+                }
+                if let next = plainWord(start, count: n, at: i, base: base, into: &sink) {
+                    i = next
                     continue
                 }
             } else {
@@ -257,6 +266,67 @@ struct WordScanner: ~Copyable {
                 isAbbreviation: dotted || (letters >= 2 && !notCapital), into: &sink)
             i = next
         }
+    }
+
+    /// The common case read on its own: an ASCII word ended by a plain separator (not an
+    /// apostrophe, not a full stop after a single character, nothing beyond ASCII), eight bytes
+    /// at a time, without the general path's bookkeeping: a word the sink dismisses costs its
+    /// bytes' classification and the offer. Returns where the scan goes on, or nil when the word
+    /// is not such a word (or comes too near the end of the text, or outgrows the buffer) and the
+    /// general path must read it.
+    @inline(__always)
+    private func plainWord<S: WordSink & ~Copyable>(
+        _ start: UnsafePointer<UInt8>, count n: Int, at i: Int, base: Int, into sink: inout S
+    ) -> Int? {
+        var j = i
+        var length = 0
+        while true {
+            guard j &+ 8 <= n, length <= capacity else { return nil }
+            let x = ByteFlags.load(start + j)
+            // Bit 5 set lower-cases an ASCII letter and leaves a digit as it is.
+            UnsafeMutableRawPointer(buffer + length).storeBytes(of: (x | Self.bit5).littleEndian, as: UInt64.self)
+            let count = Self.alphanumericPrefix(x)
+            length &+= count
+            j &+= count
+            if count < 8 { break }
+        }
+        // The last step ended inside the text: the separator at `j` is there.
+        let c = start[j]
+        guard c < 0x80, c != 0x27, c != 0x60, c != 0x2E || length > 1 else { return nil }
+        let head = ByteFlags.load(buffer) & ByteFlags.lowBytes(length)
+        if !sink.skip(length: length, head: head) {
+            sink.word(
+                ScannedWord(
+                    folded: UnsafeBufferPointer(start: buffer, count: length), head: head, sourceStart: base &+ i,
+                    sourceEnd: base &+ j, isAbbreviation: Self.inCapitals(start + i, count: length)))
+        }
+        return j &+ 1
+    }
+
+    private static let bit5: UInt64 = 0x2020_2020_2020_2020
+
+    /// How many of the eight bytes, from the first, are ASCII letters and digits.
+    @inline(__always)
+    private static func alphanumericPrefix(_ x: UInt64) -> Int {
+        let flags = ByteFlags.inRange(x | bit5, 0x61, 0x7A) | ByteFlags.inRange(x, 0x30, 0x39)
+        return ByteFlags.first(~flags & ByteFlags.highBits)
+    }
+
+    /// Whether the ASCII letters and digits at `p` hold two letters or more and no small one
+    /// ("US", "NATO", "G20"): the abbreviation rule of a word without dots.
+    @inline(__always)
+    private static func inCapitals(_ p: UnsafePointer<UInt8>, count: Int) -> Bool {
+        var letters = 0
+        var k = 0
+        while k < count {
+            let x = ByteFlags.load(p + k)
+            let isLetter = ByteFlags.inRange(x | bit5, 0x61, 0x7A) & ByteFlags.lowBytes(count &- k)
+            // A small letter has bit 5 set: shifted by two, it lands on the flag bit.
+            if isLetter & (x << 2) != 0 { return false }
+            letters &+= isLetter.nonzeroBitCount
+            k &+= 8
+        }
+        return letters >= 2
     }
 
     @inline(__always)

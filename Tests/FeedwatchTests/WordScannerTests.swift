@@ -22,10 +22,33 @@ struct WordScannerTests {
 
     struct Collector: WordSink {
         var words: [Word] = []
+        func skip(length: Int, head: UInt64) -> Bool { false }
         mutating func word(_ w: ScannedWord) {
             words.append(
                 Word(folded: Array(w.folded), start: w.sourceStart, end: w.sourceEnd, abbreviation: w.isAbbreviation))
             #expect(w.head == WordHash.head(w.folded), "head of \(Array(w.folded))")
+        }
+    }
+
+    /// A sink that dismisses the words whose head is odd (as the matcher dismisses those its
+    /// filter rules out): each dismissed word is kept as its length and head only.
+    struct Dismissing: WordSink {
+        enum Seen: Equatable {
+            case word(Word)
+            case dismissed(length: Int, head: UInt64)
+        }
+        var seen: [Seen] = []
+        mutating func skip(length: Int, head: UInt64) -> Bool {
+            guard head & 1 == 1 else { return false }
+            seen.append(.dismissed(length: length, head: head))
+            return true
+        }
+        mutating func word(_ w: ScannedWord) {
+            seen.append(
+                .word(
+                    Word(
+                        folded: Array(w.folded), start: w.sourceStart, end: w.sourceEnd,
+                        abbreviation: w.isAbbreviation)))
         }
     }
 
@@ -153,5 +176,33 @@ struct WordScannerTests {
             #expect(scanned == reference, "\(text.debugDescription)")
             if scanned != reference { return }
         }
+    }
+
+    @Test("random text: a dismissed word is offered once, in its place, by its length and head")
+    func dismissed() {
+        let pieces = [
+            "a", "S", "US", "Iraq", "coalition", "COALITIONS", "x1", "abcdefg", "abcdefgh", "ABCDEFGHI", " ", " ", ".",
+            ". ", "'", "'s", "’", "é", "北", "\n", ",",
+        ]
+        var generator = SeededGenerator(state: 20_261_201)
+        var offered = 0
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<Int(generator.next() % 40) { text += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            var sink = Dismissing()
+            var scanner = WordScanner(capacity: 16)
+            text.withUTF8 { scanner.scan($0, into: &sink) }
+            let reference = Self.reference(text)
+            let expected: [Dismissing.Seen] = zip(reference, sink.seen).map { word, seen in
+                let head = WordHash.head(word.folded.withUnsafeBufferPointer { $0 })
+                if case .dismissed = seen, head & 1 == 1 { return .dismissed(length: word.folded.count, head: head) }
+                return .word(word)
+            }
+            #expect(sink.seen.count == reference.count && sink.seen == expected, "\(text.debugDescription)")
+            if sink.seen != expected { return }
+            offered += sink.seen.filter { if case .dismissed = $0 { true } else { false } }.count
+        }
+        // The texts must give the scanner words to offer, or the test proves nothing.
+        #expect(offered > 1000)
     }
 }
