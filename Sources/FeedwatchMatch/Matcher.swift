@@ -42,27 +42,50 @@ public final class Matcher: Sendable {
             case not
             /// Push whether NEAR sub-expression `argument` (of `nears`) holds.
             case near
+            /// Push whether any term of list `argument` occurs: `lists[argument]` is the count,
+            /// the terms follow. An OR of terms (an alias, an `any` list) in one step, read until
+            /// the first term that occurs.
+            case anyTerm
+            /// Pop one value: when false, the watch does not match (the rest is not run). Between
+            /// the items of a watch's top-level AND, so that most candidates stop at their first
+            /// unmet item.
+            case require
         }
         let kind: Kind
         let argument: Int32
 
-        /// Appends `n`'s program; returns the stack depth it needs.
+        /// Appends `n`'s program (a watch's whole expression when `top`); returns the stack
+        /// depth it needs.
         @discardableResult
-        static func compile(_ n: Node, into program: inout [Step], nears: inout [Node]) -> Int {
+        static func compile(
+            _ n: Node, into program: inout [Step], lists: inout [Int32], nears: inout [Node], top: Bool = false
+        ) -> Int {
             switch n {
             case .term(let i):
                 program.append(Step(kind: .term, argument: Int32(i)))
                 return 1
+            case .or(let items) where items.allSatisfy({ if case .term = $0 { true } else { false } }):
+                program.append(Step(kind: .anyTerm, argument: Int32(lists.count)))
+                lists.append(Int32(items.count))
+                for case .term(let i) in items { lists.append(Int32(i)) }
+                return 1
+            case .and(let items) where top:
+                var depth = 1
+                for (k, item) in items.enumerated() {
+                    depth = max(depth, compile(item, into: &program, lists: &lists, nears: &nears))
+                    if k < items.count - 1 { program.append(Step(kind: .require, argument: 0)) }
+                }
+                return depth
             case .and(let items), .or(let items):
                 var depth = 0
                 for (k, item) in items.enumerated() {
-                    depth = max(depth, k + compile(item, into: &program, nears: &nears))
+                    depth = max(depth, k + compile(item, into: &program, lists: &lists, nears: &nears))
                 }
                 let kind: Kind = if case .and = n { .and } else { .or }
                 program.append(Step(kind: kind, argument: Int32(items.count)))
                 return max(depth, 1)
             case .not(let inner):
-                let depth = compile(inner, into: &program, nears: &nears)
+                let depth = compile(inner, into: &program, lists: &lists, nears: &nears)
                 program.append(Step(kind: .not, argument: 0))
                 return depth
             case .near:
@@ -87,6 +110,8 @@ public final class Matcher: Sendable {
     private let regexTerms: [[Int]]
     /// Every watch's program, one after another.
     private let steps: [Step]
+    /// The term lists of `anyTerm` steps, each its count and then its terms.
+    private let lists: [Int32]
     /// NEAR sub-expressions of every watch, which need the hits' positions: evaluated on the tree.
     private let nears: [Node]
     /// The deepest stack any program needs.
@@ -191,6 +216,7 @@ public final class Matcher: Sendable {
             }
         }
         var steps: [Step] = []
+        var lists: [Int32] = []
         var nears: [Node] = []
         var depth = 1
         var compiled: [CompiledWatch] = []
@@ -200,7 +226,7 @@ public final class Matcher: Sendable {
         var always: [Int] = []
         for (w, watch) in parsed.enumerated() {
             let start = steps.count
-            depth = max(depth, Step.compile(watch.node, into: &steps, nears: &nears))
+            depth = max(depth, Step.compile(watch.node, into: &steps, lists: &lists, nears: &nears, top: true))
             var ids: [Int] = []
             Matcher.collectTerms(watch.node, into: &ids)
             let regexes = Set(ids.filter { terms[$0].regex != nil }).sorted()
@@ -224,6 +250,7 @@ public final class Matcher: Sendable {
         self.programs = programs
         self.regexTerms = regexTerms
         self.steps = steps
+        self.lists = lists
         self.nears = nears
         self.stackDepth = depth
         self.anchorStart = anchorStart
@@ -313,51 +340,38 @@ public final class Matcher: Sendable {
         return fields
     }
 
-    /// The hits of one story, in the order of the text, and, once a watch has matched, each
-    /// term's first hit (what explanations show).
+    /// The hits of one story, in the order of the text, and each present term's first hit
+    /// (what explanations show).
     private struct Found {
-        /// Word terms' hits, in the order of the text.
-        let hits: [Hit]
+        /// Word terms' hits, in the order of the text (the term finder's storage, valid while
+        /// it lives: through the matching of one story).
+        let hits: UnsafeBufferPointer<Hit>
         /// Regular expressions' hits, found only for the watches evaluated.
-        var regexHits: [Hit] = []
-        /// Each term's first hit: a small open-addressing table of (term, index in `hits`),
-        /// sized by the story's hits, not by the number of terms; built for the first
-        /// explanation of the story, then read for every term of every watch that matched.
-        private var firstTerms: [Int32] = []
-        private var firstIndex: [Int32] = []
+        private(set) var regexHits: [Hit] = []
+        /// Per term, when its bit in `present` is set: its first hit, as an index into `hits`, or
+        /// `-1 - k` for `regexHits[k]`. Read only where `present` says the term occurs, so that
+        /// it needs no clearing per story.
+        let firstHit: UnsafeMutablePointer<Int32>
+        let present: UnsafeMutablePointer<UInt64>
 
-        init(hits: [Hit]) {
-            self.hits = hits
+        @inline(__always)
+        func occurs(_ t: Int) -> Bool { present[t >> 6] & (1 << UInt64(t & 63)) != 0 }
+
+        func first(of term: Int) -> Hit? {
+            guard occurs(term) else { return nil }
+            let k = Int(firstHit[term])
+            return k >= 0 ? hits[k] : regexHits[-1 - k]
         }
 
-        mutating func first(of term: Int) -> Hit? {
-            if firstTerms.isEmpty {
-                var capacity = 16
-                while capacity < hits.count * 2 { capacity *= 2 }
-                firstTerms = [Int32](repeating: -1, count: capacity)
-                firstIndex = [Int32](repeating: 0, count: capacity)
-                for (i, h) in hits.enumerated() {
-                    var slot = Int(h.term) & (capacity - 1)
-                    while firstTerms[slot] != -1 && firstTerms[slot] != h.term { slot = (slot + 1) & (capacity - 1) }
-                    if firstTerms[slot] == -1 {
-                        firstTerms[slot] = h.term
-                        firstIndex[slot] = Int32(i)
-                    }
-                }
-            }
-            let t = Int32(term)
-            var slot = term & (firstTerms.count - 1)
-            while firstTerms[slot] != -1 {
-                if firstTerms[slot] == t { return hits[Int(firstIndex[slot])] }
-                slot = (slot + 1) & (firstTerms.count - 1)
-            }
-            return regexHits.first { $0.term == t }
+        /// Records a regular expression's hit (its first: each runs once per story).
+        mutating func add(regexHit h: Hit) {
+            let t = Int(h.term)
+            firstHit[t] = Int32(-1 - regexHits.count)
+            regexHits.append(h)
+            present[t >> 6] |= 1 << UInt64(t & 63)
         }
 
-        func any(of term: Int) -> Bool {
-            let t = Int32(term)
-            return hits.contains { $0.term == t } || regexHits.contains { $0.term == t }
-        }
+        func any(of term: Int) -> Bool { occurs(term) }
 
         func all(of term: Int) -> [Hit] {
             let t = Int32(term)
@@ -386,60 +400,68 @@ public final class Matcher: Sendable {
             }
         }
         if finder.hitCount == 0 && alwaysEvaluate.isEmpty { return [] }
-        let hits = finder.hits
+        return finder.withHits { evaluate($0, fields) }
+    }
+
+    /// Which terms occur and which watches to evaluate, from the story's hits; then the
+    /// evaluation of those watches.
+    private func evaluate(_ hits: UnsafeBufferPointer<Hit>, _ fields: [Field]) -> [WatchMatch] {
         let presentWords = (terms.count + 63) / 64
         let candidateWords = (watches.count + 63) / 64
-        // Two bit sets on the stack: which terms occur (what the programs read), and the
-        // watches to evaluate (read in configuration order).
+        // Two bit sets: which terms occur (what the programs read), and the watches to evaluate
+        // (read in configuration order); and each present term's first hit.
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: presentWords + candidateWords) { bits in
             bits.initialize(repeating: 0)
-            let present = UnsafeMutableBufferPointer(rebasing: bits[0..<presentWords])
-            let candidates = UnsafeMutableBufferPointer(rebasing: bits[presentWords...])
-            for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
-            var any = !alwaysEvaluate.isEmpty
-            for h in hits {
-                let t = Int(h.term)
-                guard present[t >> 6] & (1 << UInt64(t & 63)) == 0 else { continue }
-                present[t >> 6] |= 1 << UInt64(t & 63)
-                for k in Int(anchorStart[t])..<Int(anchorStart[t + 1]) {
-                    let w = Int(anchored[k])
-                    candidates[w >> 6] |= 1 << UInt64(w & 63)
-                    any = true
+            return withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, terms.count)) { first in
+                guard let present = bits.baseAddress, let firstHit = first.baseAddress else { return [] }
+                let candidates = UnsafeMutableBufferPointer(rebasing: bits[presentWords...])
+                for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
+                var any = !alwaysEvaluate.isEmpty
+                for (i, h) in hits.enumerated() {
+                    let t = Int(h.term)
+                    guard present[t >> 6] & (1 << UInt64(t & 63)) == 0 else { continue }
+                    present[t >> 6] |= 1 << UInt64(t & 63)
+                    firstHit[t] = Int32(i)
+                    for k in Int(anchorStart[t])..<Int(anchorStart[t + 1]) {
+                        let w = Int(anchored[k])
+                        candidates[w >> 6] |= 1 << UInt64(w & 63)
+                        any = true
+                    }
                 }
+                guard any else { return [] }
+                return evaluate(candidates, Found(hits: hits, firstHit: firstHit, present: present), fields)
             }
-            guard any else { return [] }
-            return evaluate(candidates, present, Found(hits: hits), fields)
         }
     }
 
     /// Evaluates the candidate watches, and explains those that match.
-    private func evaluate(
-        _ candidates: UnsafeMutableBufferPointer<UInt64>, _ present: UnsafeMutableBufferPointer<UInt64>,
-        _ found: Found, _ fields: [Field]
-    ) -> [WatchMatch] {
+    private func evaluate(_ candidates: UnsafeMutableBufferPointer<UInt64>, _ found: Found, _ fields: [Field])
+        -> [WatchMatch]
+    {
         var found = found
         var regexDone: [Int] = []
         var results: [WatchMatch] = []
         steps.withUnsafeBufferPointer { steps in
-            withUnsafeTemporaryAllocation(of: Bool.self, capacity: stackDepth) { stack in
-                for (i, bits) in candidates.enumerated() where bits != 0 {
-                    var rest = bits
-                    while rest != 0 {
-                        let w = i << 6 | rest.trailingZeroBitCount
-                        rest &= rest - 1
-                        let program = programs[w]
-                        // Regular expressions run only for the watches that use them, once per story.
-                        if program.hasRegex {
-                            for id in regexTerms[w] where !regexDone.contains(id) {
-                                regexDone.append(id)
-                                if let h = regexHit(id, fields: fields) {
-                                    found.regexHits.append(h)
-                                    present[id >> 6] |= 1 << UInt64(id & 63)
+            lists.withUnsafeBufferPointer { lists in
+                withUnsafeTemporaryAllocation(of: Bool.self, capacity: stackDepth) { stack in
+                    for (i, bits) in candidates.enumerated() where bits != 0 {
+                        var rest = bits
+                        while rest != 0 {
+                            let w = i << 6 | rest.trailingZeroBitCount
+                            rest &= rest - 1
+                            let program = programs[w]
+                            // Regular expressions run only for the watches that use them, once per story.
+                            if program.hasRegex {
+                                for id in regexTerms[w] where !regexDone.contains(id) {
+                                    regexDone.append(id)
+                                    if let h = regexHit(id, fields: fields) { found.add(regexHit: h) }
                                 }
                             }
+                            guard run(program, steps, lists, found, stack: stack) else {
+                                continue
+                            }
+                            results.append(explain(watches[w], found, fields))
                         }
-                        guard run(program, steps, UnsafeBufferPointer(present), found, stack: stack) else { continue }
-                        results.append(explain(watches[w], &found, fields))
                     }
                 }
             }
@@ -466,9 +488,10 @@ public final class Matcher: Sendable {
 
     /// Runs a watch's program: whether the story matches it.
     private func run(
-        _ program: Program, _ steps: UnsafeBufferPointer<Step>, _ present: UnsafeBufferPointer<UInt64>, _ found: Found,
+        _ program: Program, _ steps: UnsafeBufferPointer<Step>, _ lists: UnsafeBufferPointer<Int32>, _ found: Found,
         stack: UnsafeMutableBufferPointer<Bool>
     ) -> Bool {
+        let present = found.present
         var top = 0
         for k in Int(program.start)..<Int(program.end) {
             let step = steps[k]
@@ -498,6 +521,20 @@ public final class Matcher: Sendable {
             case .near:
                 stack[top] = evaluate(nears[a], found)
                 top += 1
+            case .anyTerm:
+                var any = false
+                for k in (a + 1)..<(a + 1 + Int(lists[a])) {
+                    let t = Int(lists[k])
+                    if present[t >> 6] & (1 << UInt64(t & 63)) != 0 {
+                        any = true
+                        break
+                    }
+                }
+                stack[top] = any
+                top += 1
+            case .require:
+                top -= 1
+                if !stack[top] { return false }
             }
         }
         return top > 0 && stack[top - 1]
@@ -534,7 +571,7 @@ public final class Matcher: Sendable {
     }
 
     /// The terms that made the watch match (those found outside any NOT), first hit first.
-    private func explain(_ watch: CompiledWatch, _ found: inout Found, _ fields: [Field]) -> WatchMatch {
+    private func explain(_ watch: CompiledWatch, _ found: Found, _ fields: [Field]) -> WatchMatch {
         var explained: [WatchMatch.Term] = []
         explained.reserveCapacity(watch.explaining.count)
         var earliest: Hit?

@@ -3,19 +3,17 @@
 /// words of a story fit no term and are dismissed without hashing or probing any table; the rest
 /// probe only the prefix lengths that can match (not one table per prefix length in use).
 struct TermFilter: ~Copyable {
-    /// Per pair of first bytes (6 bits each), a bit per word length 1...32 (32: 32 or more).
-    private let exact: UnsafeMutablePointer<UInt32>
-    /// Per pair of first bytes, a bit per prefix length 1...32.
-    private let prefixes: UnsafeMutablePointer<UInt32>
+    /// Per pair of first bytes (6 bits each): in the low half a bit per word length 1...32 (32:
+    /// 32 or more) of exact words; in the high half a bit per prefix length 1...32. One load
+    /// answers both.
+    private let shapes: UnsafeMutablePointer<UInt64>
     private static let count = 64 * 64
 
     init(exact words: [[UInt8]], prefixes: [[UInt8]]) {
-        exact = .allocate(capacity: Self.count)
-        exact.initialize(repeating: 0, count: Self.count)
-        self.prefixes = .allocate(capacity: Self.count)
-        self.prefixes.initialize(repeating: 0, count: Self.count)
-        for w in words where !w.isEmpty { exact[Self.slot(w)] |= Self.bit(w.count) }
-        for w in prefixes where !w.isEmpty { self.prefixes[Self.slot(w)] |= Self.bit(w.count) }
+        shapes = .allocate(capacity: Self.count)
+        shapes.initialize(repeating: 0, count: Self.count)
+        for w in words where !w.isEmpty { shapes[Self.slot(w)] |= UInt64(Self.bit(w.count)) }
+        for w in prefixes where !w.isEmpty { shapes[Self.slot(w)] |= UInt64(Self.bit(w.count)) << 32 }
     }
 
     /// A word's slot, from its first two bytes as they lie in its `WordHash.head`.
@@ -26,18 +24,14 @@ struct TermFilter: ~Copyable {
         slot(head: w.withUnsafeBufferPointer(WordHash.head))
     }
 
-    deinit {
-        exact.deallocate()
-        prefixes.deallocate()
-    }
+    deinit { shapes.deallocate() }
 
     @inline(__always)
     fileprivate static func bit(_ length: Int) -> UInt32 { 1 << UInt32(min(length, 32) - 1) }
 
     /// The filter's storage, without ownership: what a scan holds (a copy retains nothing).
     struct View {
-        fileprivate let exact: UnsafePointer<UInt32>
-        fileprivate let prefixes: UnsafePointer<UInt32>
+        fileprivate let shapes: UnsafePointer<UInt64>
 
         /// Whether `word` may be an exact word, and the prefix lengths (bit `L - 1` for length
         /// `L`) at which it may start a prefix term: false and 0 when it surely is no term's word.
@@ -45,12 +39,15 @@ struct TermFilter: ~Copyable {
         @inline(__always)
         func candidates(length n: Int, head: UInt64) -> (exact: Bool, prefixLengths: UInt32) {
             guard n > 0 else { return (false, 0) }
-            let slot = TermFilter.slot(head: head)
+            let shape = shapes[TermFilter.slot(head: head)]
             let bit = TermFilter.bit(n)
             // Prefixes no longer than the word: this bit and every bit below it.
-            return (exact[slot] & bit != 0, prefixes[slot] & (bit | (bit &- 1)))
+            return (
+                UInt32(truncatingIfNeeded: shape) & bit != 0,
+                UInt32(truncatingIfNeeded: shape >> 32) & (bit | (bit &- 1))
+            )
         }
     }
 
-    var view: View { View(exact: exact, prefixes: prefixes) }
+    var view: View { View(shapes: shapes) }
 }

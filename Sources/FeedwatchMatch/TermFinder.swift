@@ -40,8 +40,8 @@ final class TermTables: @unchecked Sendable {
 
     /// `terms[i]` is nil for a term that is not made of words (a regular expression).
     init(terms: [(words: [[UInt8]], lastIsPrefix: Bool, fields: FieldSet, abbreviation: Bool)?]) {
-        var exact: [(bytes: [UInt8], term: Int)] = []
-        var prefixes: [Int: [(bytes: [UInt8], term: Int)]] = [:]
+        var exact: [WordTable.Entry] = []
+        var prefixes: [Int: [WordTable.Entry]] = [:]
         var info: [Info] = []
         for (i, term) in terms.enumerated() {
             guard let term else {
@@ -52,10 +52,13 @@ final class TermTables: @unchecked Sendable {
                 Info(
                     fields: term.fields, abbreviation: term.abbreviation, lastIsPrefix: term.lastIsPrefix,
                     wordCount: Int32(term.words.count)))
+            let entry = WordTable.Entry(
+                bytes: term.words[0], term: Int32(i),
+                facts: TermFacts(fields: term.fields, abbreviation: term.abbreviation, phrase: term.words.count > 1))
             if term.words.count == 1 && term.lastIsPrefix {
-                prefixes[term.words[0].count, default: []].append((term.words[0], i))
+                prefixes[term.words[0].count, default: []].append(entry)
             } else {
-                exact.append((term.words[0], i))
+                exact.append(entry)
             }
         }
         self.info = .allocate(capacity: max(1, info.count))
@@ -109,8 +112,11 @@ struct TermFinder: WordSink, ~Copyable {
 
     deinit { hitStorage.deallocate() }
 
-    /// The hits, in the order of the text.
-    var hits: [Hit] { Array(UnsafeBufferPointer(start: hitStorage, count: hitCount)) }
+    /// Calls `body` with the hits, in the order of the text (the finder's own storage, valid
+    /// during the call).
+    func withHits<R>(_ body: (UnsafeBufferPointer<Hit>) -> R) -> R {
+        body(UnsafeBufferPointer(start: hitStorage, count: hitCount))
+    }
 
     @inline(__always)
     private mutating func record(_ hit: Hit) {
@@ -137,25 +143,19 @@ struct TermFinder: WordSink, ~Copyable {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// A word no term can start, while no phrase waits for a next word: counted, and dismissed.
+    /// Inlined into the scanner: most words end at the filter, by their shape, before the
+    /// scanner works out the rest of them.
     @inline(__always)
-    mutating func skip(length: Int, head: UInt64) -> Bool {
-        guard pending.isEmpty else { return false }
-        let (exact, prefixLengths) = filter.candidates(length: length, head: head)
-        guard !exact && prefixLengths == 0 else { return false }
-        position &+= 1
-        return true
-    }
-
-    /// Inlined into the scanner: most words end at the filter.
-    @inline(__always)
-    mutating func word(_ w: ScannedWord) {
+    mutating func word(length: Int, head: UInt64, _ make: () -> ScannedWord) {
         let p = position
         position &+= 1
+        let (exact, prefixLengths) = filter.candidates(length: length, head: head)
+        let wanted = exact || prefixLengths != 0
+        guard wanted || !pending.isEmpty else { return }
+        let w = make()
+        // Waiting phrases first: a phrase this word starts waits for the next word.
         if !pending.isEmpty { advancePhrases(w) }
-        let (exact, prefixLengths) = filter.candidates(length: w.folded.count, head: w.head)
-        guard exact || prefixLengths != 0 else { return }
-        lookUp(w, at: p, exact: exact, prefixLengths: prefixLengths)
+        if wanted { lookUp(w, at: p, exact: exact, prefixLengths: prefixLengths) }
     }
 
     /// The tables' terms for word `w`, at position `p`, recorded as hits or waiting phrases.
@@ -165,16 +165,15 @@ struct TermFinder: WordSink, ~Copyable {
         let sourceLength = Int32(w.sourceEnd - w.sourceStart)
         let head = w.head
         if exact {
-            tables.exact.forEachTerm(hash: WordHash.of(w.folded, head: head), head: head, word: w.folded) { t in
-                let info = info[t]
-                guard info.fields.contains(fieldSet), !info.abbreviation || w.isAbbreviation else { return }
-                if info.wordCount == 1 {
+            tables.exact.forEachTerm(hash: WordHash.of(w.folded, head: head), head: head, word: w.folded) { t, facts in
+                guard facts.covers(fieldSet), !facts.contains(.abbreviation) || w.isAbbreviation else { return }
+                if facts.contains(.phrase) {
+                    pending.append(PendingPhrase(term: t, next: 1, position: p, sourceStart: w.sourceStart))
+                } else {
                     record(
                         Hit(
-                            term: Int32(t), field: field, position: p, span: 1, sourceStart: sourceStart,
+                            term: t, field: field, position: p, span: 1, sourceStart: sourceStart,
                             sourceLength: sourceLength))
-                } else {
-                    pending.append(PendingPhrase(term: Int32(t), next: 1, position: p, sourceStart: w.sourceStart))
                 }
             }
         }
@@ -183,11 +182,11 @@ struct TermFinder: WordSink, ~Copyable {
             guard let table, prefixLength <= w.folded.count else { return }
             let prefix = UnsafeBufferPointer(rebasing: w.folded[0..<prefixLength])
             let prefixHead = head & ByteFlags.lowBytes(prefixLength)
-            table.forEachTerm(hash: WordHash.of(prefix, head: prefixHead), head: prefixHead, word: prefix) { t in
-                if info[t].fields.contains(fieldSet) {
+            table.forEachTerm(hash: WordHash.of(prefix, head: prefixHead), head: prefixHead, word: prefix) { t, facts in
+                if facts.covers(fieldSet) {
                     record(
                         Hit(
-                            term: Int32(t), field: field, position: p, span: 1, sourceStart: sourceStart,
+                            term: t, field: field, position: p, span: 1, sourceStart: sourceStart,
                             sourceLength: sourceLength))
                 }
             }

@@ -24,9 +24,8 @@ struct TokenizedText: WordSink {
         folded[Int(t.start)..<Int(t.start + t.length)]
     }
 
-    func skip(length: Int, head: UInt64) -> Bool { false }
-
-    mutating func word(_ w: ScannedWord) {
+    mutating func word(length: Int, head: UInt64, _ make: () -> ScannedWord) {
+        let w = make()
         tokens.append(
             Token(
                 start: Int32(folded.count), length: Int32(w.folded.count), isAbbreviation: w.isAbbreviation))

@@ -18,12 +18,11 @@ struct ScannedWord {
 /// nothing) and `TokenizedText` (which keeps them, for compiling terms). One scanner for both, so
 /// a term and a story are folded and split by the same code.
 protocol WordSink: ~Copyable {
-    mutating func word(_ w: ScannedWord)
-
-    /// A word offered before it is handed over, by its folded length and `WordHash.head`: true
-    /// dismisses it (the sink counts it as a word it has seen, and `word` is not called). The
-    /// matcher dismisses most words of a story so, by a look at its term filter.
-    mutating func skip(length: Int, head: UInt64) -> Bool
+    /// A word, offered by its shape first: its folded length and `WordHash.head`. `make` gives
+    /// the whole word (its bytes valid only during the call) when the sink wants more than the
+    /// shape: the matcher dismisses most words of a story by their shape, before the rest of
+    /// the word is worked out.
+    mutating func word(length: Int, head: UInt64, _ make: () -> ScannedWord)
 }
 
 /// The hash of a folded word, the key into the term tables: eight bytes at a time (a word of up
@@ -294,11 +293,10 @@ struct WordScanner: ~Copyable {
         let c = start[j]
         guard c < 0x80, c != 0x27, c != 0x60, c != 0x2E || length > 1 else { return nil }
         let head = ByteFlags.load(buffer) & ByteFlags.lowBytes(length)
-        if !sink.skip(length: length, head: head) {
-            sink.word(
-                ScannedWord(
-                    folded: UnsafeBufferPointer(start: buffer, count: length), head: head, sourceStart: base &+ i,
-                    sourceEnd: base &+ j, isAbbreviation: Self.inCapitals(start + i, count: length)))
+        sink.word(length: length, head: head) {
+            ScannedWord(
+                folded: UnsafeBufferPointer(start: buffer, count: length), head: head, sourceStart: base &+ i,
+                sourceEnd: base &+ j, isAbbreviation: Self.inCapitals(start + i, count: length))
         }
         return j &+ 1
     }
@@ -334,11 +332,12 @@ struct WordScanner: ~Copyable {
         length: Int, from start: Int, to end: Int, base: Int, isAbbreviation: Bool, into sink: inout S
     ) {
         guard length > 0 else { return }
-        sink.word(
+        let head = ByteFlags.load(buffer) & ByteFlags.lowBytes(length)
+        sink.word(length: length, head: head) {
             ScannedWord(
-                folded: UnsafeBufferPointer(start: buffer, count: length),
-                head: ByteFlags.load(buffer) & ByteFlags.lowBytes(length), sourceStart: base + start,
-                sourceEnd: base + end, isAbbreviation: isAbbreviation))
+                folded: UnsafeBufferPointer(start: buffer, count: length), head: head, sourceStart: base + start,
+                sourceEnd: base + end, isAbbreviation: isAbbreviation)
+        }
     }
 
     private mutating func append(_ scalars: [Unicode.Scalar], length: inout Int) {

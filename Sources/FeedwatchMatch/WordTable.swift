@@ -1,8 +1,8 @@
 /// Words of every watch in one open-addressing table placed by `WordHash`, each distinct word in
-/// one 16-byte slot holding its first eight bytes, its length and its first term: a lookup is one
-/// probe and, for a word of up to eight bytes, two integer compares, without the standard
-/// dictionary's re-hashing, reference counting or a second memory access (a table of 1,000
-/// watches' words is 128 KB). The matcher probes it
+/// one 16-byte slot holding its first eight bytes, its length, its first term and that term's
+/// facts: a lookup is one probe and, for a word of up to eight bytes, two integer compares,
+/// without the standard dictionary's re-hashing, reference counting or a second memory access
+/// (a table of 1,000 watches' words is 128 KB). The matcher probes it
 /// for every word of every story that `TermFilter` lets through, so this is the cost that must not
 /// grow with the watches.
 ///
@@ -10,21 +10,29 @@
 /// `deallocate()` once. Unchecked Sendable: the storage is written in `init` and only read
 /// afterwards.
 struct WordTable: @unchecked Sendable {
+    /// One word of one term, with what the scan must know of that term (`TermFacts`).
+    struct Entry {
+        let bytes: [UInt8]
+        let term: Int32
+        let facts: TermFacts
+    }
+
     private struct Slot {
         /// The word's first eight bytes, zero-padded (`WordHash.head`).
         var head: UInt64 = 0
         var term: Int32 = 0
         /// The word's length; 0: an empty slot.
         var length: UInt16 = 0
-        /// More terms with this same word (the same word in two field scopes, say), listed
-        /// from `more[slot].extraStart`.
-        var extraCount: UInt16 = 0
+        /// The term's facts, so that a hit needs no second memory access; `TermFacts.more`: more
+        /// terms share this word (the same word in two field scopes, say), listed in `extra`.
+        var facts: TermFacts = TermFacts(rawValue: 0)
     }
 
     /// What a slot rarely needs, apart: where its extra terms and its bytes past the first eight
     /// (`tails[tailStart ..< tailStart + length - 8]`) are.
     private struct More {
         var extraStart: Int32 = 0
+        var extraCount: Int32 = 0
         var tailStart: Int32 = 0
     }
 
@@ -32,12 +40,12 @@ struct WordTable: @unchecked Sendable {
     private let mask: Int
     private let slots: UnsafeMutablePointer<Slot>
     private let more: UnsafeMutablePointer<More>
-    private let extra: UnsafeMutablePointer<Int32>
+    private let extra: UnsafeMutablePointer<(term: Int32, facts: TermFacts)>
     private let tails: UnsafeMutablePointer<UInt8>
 
-    init(_ words: [(bytes: [UInt8], term: Int)]) {
-        var termsOf: [[UInt8]: [Int32]] = [:]
-        for w in words where !w.bytes.isEmpty { termsOf[w.bytes, default: []].append(Int32(w.term)) }
+    init(_ entries: [Entry]) {
+        var termsOf: [[UInt8]: [(term: Int32, facts: TermFacts)]] = [:]
+        for e in entries where !e.bytes.isEmpty { termsOf[e.bytes, default: []].append((e.term, e.facts)) }
         // At most half full, so that a miss (what most words are) ends within a probe or two.
         var bits: UInt64 = 3
         while (1 << bits) < termsOf.count * 2 { bits += 1 }
@@ -48,16 +56,19 @@ struct WordTable: @unchecked Sendable {
         slots.initialize(repeating: Slot(), count: capacity)
         more = .allocate(capacity: capacity)
         more.initialize(repeating: More(), count: capacity)
-        var extra: [Int32] = []
+        var extra: [(term: Int32, facts: TermFacts)] = []
         var tails: [UInt8] = []
-        for (bytes, terms) in termsOf.sorted(by: { $0.value[0] < $1.value[0] }) {
+        for (bytes, terms) in termsOf.sorted(by: { $0.value[0].term < $1.value[0].term }) {
             var slot = Self.slot(bytes.withUnsafeBufferPointer(WordHash.of), shift)
             while slots[slot].length != 0 { slot = (slot + 1) & mask }
             // Words are at most `ExpressionParser.maxWordBytes` long: the length fits.
+            var facts = terms[0].facts
+            if terms.count > 1 { facts.insert(.more) }
             slots[slot] = Slot(
-                head: bytes.withUnsafeBufferPointer(WordHash.head), term: terms[0],
-                length: UInt16(clamping: bytes.count), extraCount: UInt16(clamping: terms.count - 1))
-            more[slot] = More(extraStart: Int32(extra.count), tailStart: Int32(tails.count))
+                head: bytes.withUnsafeBufferPointer(WordHash.head), term: terms[0].term,
+                length: UInt16(clamping: bytes.count), facts: facts)
+            more[slot] = More(
+                extraStart: Int32(extra.count), extraCount: Int32(terms.count - 1), tailStart: Int32(tails.count))
             extra.append(contentsOf: terms.dropFirst())
             tails.append(contentsOf: bytes.dropFirst(8))
         }
@@ -78,18 +89,23 @@ struct WordTable: @unchecked Sendable {
     @inline(__always)
     private static func slot(_ key: UInt64, _ shift: UInt64) -> Int { Int(truncatingIfNeeded: key >> shift) }
 
-    /// Calls `body` with every term whose word is `word` (given with its `WordHash` and head).
+    /// Calls `body` with every term whose word is `word` (given with its `WordHash` and head),
+    /// and that term's facts.
     @inline(__always)
-    func forEachTerm(hash: UInt64, head: UInt64, word: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
+    func forEachTerm(
+        hash: UInt64, head: UInt64, word: UnsafeBufferPointer<UInt8>, _ body: (Int32, TermFacts) -> Void
+    ) {
         var slot = Self.slot(hash, shift)
         while true {
             let s = slots[slot]
             if s.length == 0 { return }
             if s.head == head && Int(s.length) == word.count && (word.count <= 8 || tailEqual(slot, word)) {
-                body(Int(s.term))
-                if s.extraCount > 0 {
-                    let start = Int(more[slot].extraStart)
-                    for i in start..<(start + Int(s.extraCount)) { body(Int(extra[i])) }
+                body(s.term, s.facts)
+                if s.facts.contains(.more) {
+                    let m = more[slot]
+                    for i in Int(m.extraStart)..<Int(m.extraStart + m.extraCount) {
+                        body(extra[i].term, extra[i].facts)
+                    }
                 }
                 return
             }
@@ -101,4 +117,29 @@ struct WordTable: @unchecked Sendable {
         UnsafeBufferPointer(start: tails + Int(more[slot].tailStart), count: word.count - 8).elementsEqual(
             UnsafeBufferPointer(rebasing: word[8...]))
     }
+}
+
+/// What looking a word up must know of a term, packed beside the word in its table slot: the
+/// fields it is looked for in, whether it asks for an abbreviation ("U.S."), whether it is a
+/// phrase (its first word starts a wait for the next).
+struct TermFacts: OptionSet, Sendable {
+    let rawValue: UInt16
+
+    static let abbreviation = TermFacts(rawValue: 1 << 8)
+    static let phrase = TermFacts(rawValue: 1 << 9)
+    /// In a table slot: more terms share the slot's word.
+    static let more = TermFacts(rawValue: 1 << 10)
+
+    init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    init(fields: FieldSet, abbreviation: Bool, phrase: Bool) {
+        var raw = UInt16(fields.rawValue)
+        if abbreviation { raw |= Self.abbreviation.rawValue }
+        if phrase { raw |= Self.phrase.rawValue }
+        self.rawValue = raw
+    }
+
+    /// Whether the term is looked for in `field` (a single field).
+    @inline(__always)
+    func covers(_ field: FieldSet) -> Bool { UInt8(truncatingIfNeeded: rawValue) & field.rawValue != 0 }
 }
