@@ -19,18 +19,22 @@ struct Hit {
 /// Built once per configuration and shared by every story and thread (unchecked Sendable: its
 /// raw storage, of the term facts, tables and filter, is written in `init` and only read after).
 final class TermTables: @unchecked Sendable {
-    /// What the scan needs to know of a term, without reference counting.
-    struct Info: Sendable {
-        let fields: FieldSet
-        let abbreviation: Bool
-        let lastIsPrefix: Bool
-        let wordCount: Int32
+    /// A phrase's words past its first, as a waiting phrase compares them with the story's next
+    /// words: first eight bytes and length, the rest in `tails`.
+    struct Part {
+        let head: UInt64
+        let length: Int32
+        let tailStart: Int32
+        /// The phrase's last word, and a prefix ("civil war*").
+        let isLastPrefix: Bool
+        let isLast: Bool
     }
 
-    /// Per term (raw storage: read for every hit).
-    let info: UnsafeMutablePointer<Info>
-    /// Per term, its folded words (read only for phrases, past their first word).
-    let words: [[[UInt8]]]
+    /// Per phrase term, its words past the first: `parts[partStart[t] ..< partStart[t] + n - 1]`
+    /// (raw storage, read for every word while a phrase waits).
+    let parts: UnsafeMutablePointer<Part>
+    let partStart: UnsafeMutablePointer<Int32>
+    let tails: UnsafeMutablePointer<UInt8>
     let exact: WordTable
     /// Single-word prefixes: a table per prefix length up to 31 (index: length - 1), and one per
     /// longer length, ascending (the filter has one bit for all of those).
@@ -42,16 +46,20 @@ final class TermTables: @unchecked Sendable {
     init(terms: [(words: [[UInt8]], lastIsPrefix: Bool, fields: FieldSet, abbreviation: Bool)?]) {
         var exact: [WordTable.Entry] = []
         var prefixes: [Int: [WordTable.Entry]] = [:]
-        var info: [Info] = []
+        var parts: [Part] = []
+        var partStart: [Int32] = []
+        var tails: [UInt8] = []
         for (i, term) in terms.enumerated() {
-            guard let term else {
-                info.append(Info(fields: [], abbreviation: false, lastIsPrefix: false, wordCount: 0))
-                continue
+            partStart.append(Int32(parts.count))
+            guard let term else { continue }
+            for (k, word) in term.words.enumerated().dropFirst() {
+                let isLast = k == term.words.count - 1
+                parts.append(
+                    Part(
+                        head: word.withUnsafeBufferPointer(WordHash.head), length: Int32(word.count),
+                        tailStart: Int32(tails.count), isLastPrefix: isLast && term.lastIsPrefix, isLast: isLast))
+                tails.append(contentsOf: word.dropFirst(8))
             }
-            info.append(
-                Info(
-                    fields: term.fields, abbreviation: term.abbreviation, lastIsPrefix: term.lastIsPrefix,
-                    wordCount: Int32(term.words.count)))
             let entry = WordTable.Entry(
                 bytes: term.words[0], term: Int32(i),
                 facts: TermFacts(fields: term.fields, abbreviation: term.abbreviation, phrase: term.words.count > 1))
@@ -61,9 +69,12 @@ final class TermTables: @unchecked Sendable {
                 exact.append(entry)
             }
         }
-        self.info = .allocate(capacity: max(1, info.count))
-        self.info.initialize(from: info, count: info.count)
-        self.words = terms.map { $0?.words ?? [] }
+        self.parts = .allocate(capacity: max(1, parts.count))
+        self.parts.initialize(from: parts, count: parts.count)
+        self.partStart = .allocate(capacity: max(1, partStart.count))
+        self.partStart.initialize(from: partStart, count: partStart.count)
+        self.tails = .allocate(capacity: max(1, tails.count))
+        self.tails.initialize(from: tails, count: tails.count)
         self.exact = WordTable(exact)
         self.prefixTables = (1...31).map { length in prefixes[length].map(WordTable.init) }
         self.longPrefixes = prefixes.filter { $0.key >= 32 }.sorted { $0.key < $1.key }.map {
@@ -73,7 +84,9 @@ final class TermTables: @unchecked Sendable {
     }
 
     deinit {
-        info.deallocate()
+        parts.deallocate()
+        partStart.deallocate()
+        tails.deallocate()
         exact.deallocate()
         for table in prefixTables { table?.deallocate() }
         for long in longPrefixes { long.table.deallocate() }
@@ -92,7 +105,9 @@ struct TermFinder: WordSink, ~Copyable {
     }
 
     let tables: TermTables
-    private let info: UnsafeMutablePointer<TermTables.Info>
+    private let parts: UnsafeMutablePointer<TermTables.Part>
+    private let partStart: UnsafeMutablePointer<Int32>
+    private let tails: UnsafeMutablePointer<UInt8>
     private let filter: TermFilter.View
     /// The hits so far: `hitStorage[0 ..< hitCount]` (raw storage, appended to for every hit).
     private var hitStorage: UnsafeMutablePointer<Hit>
@@ -105,7 +120,9 @@ struct TermFinder: WordSink, ~Copyable {
 
     init(tables: TermTables) {
         self.tables = tables
-        self.info = tables.info
+        self.parts = tables.parts
+        self.partStart = tables.partStart
+        self.tails = tables.tails
         self.filter = tables.filter.view
         self.hitStorage = .allocate(capacity: hitCapacity)
     }
@@ -208,18 +225,12 @@ struct TermFinder: WordSink, ~Copyable {
         var kept = 0
         for i in pending.indices {
             var phrase = pending[i]
-            let words = tables.words[Int(phrase.term)]
-            let expected = words[Int(phrase.next)]
-            let last = Int(phrase.next) == words.count - 1
-            let matches =
-                last && info[Int(phrase.term)].lastIsPrefix
-                ? w.folded.count >= expected.count && w.folded[0..<expected.count].elementsEqual(expected)
-                : w.folded.count == expected.count && w.folded.elementsEqual(expected)
-            guard matches else { continue }
-            if last {
+            let part = parts[Int(partStart[Int(phrase.term)]) + Int(phrase.next) - 1]
+            guard matches(w, part) else { continue }
+            if part.isLast {
                 record(
                     Hit(
-                        term: phrase.term, field: field, position: phrase.position, span: Int32(words.count),
+                        term: phrase.term, field: field, position: phrase.position, span: phrase.next + 1,
                         sourceStart: Int32(phrase.sourceStart), sourceLength: Int32(w.sourceEnd - phrase.sourceStart)))
             } else {
                 phrase.next += 1
@@ -228,5 +239,19 @@ struct TermFinder: WordSink, ~Copyable {
             }
         }
         pending.removeLast(pending.count - kept)
+    }
+
+    /// Whether word `w` is the phrase word `part` (or, for a last prefix, starts with it).
+    @inline(__always)
+    private func matches(_ w: ScannedWord, _ part: TermTables.Part) -> Bool {
+        let length = Int(part.length)
+        if part.isLastPrefix {
+            guard w.folded.count >= length, w.head & ByteFlags.lowBytes(length) == part.head else { return false }
+        } else {
+            guard w.folded.count == length, w.head == part.head else { return false }
+        }
+        guard length > 8 else { return true }
+        return UnsafeBufferPointer(start: tails + Int(part.tailStart), count: length - 8).elementsEqual(
+            UnsafeBufferPointer(rebasing: w.folded[8..<length]))
     }
 }

@@ -38,6 +38,12 @@ struct WordTable: @unchecked Sendable {
 
     private let shift: UInt64
     private let mask: Int
+    /// A bit per value of 16 to 31 bits of the hash (bits 32 and up, apart from the slot's),
+    /// set for every word in the table, 16 or more bits per word: most words not in the table
+    /// end at their bit, a load from a table a sixteenth of the slots' size that stays in the
+    /// first-level cache, not at a slot.
+    private let keys: UnsafeMutablePointer<UInt64>
+    private let keyMask: UInt64
     private let slots: UnsafeMutablePointer<Slot>
     private let more: UnsafeMutablePointer<More>
     private let extra: UnsafeMutablePointer<(term: Int32, facts: TermFacts)>
@@ -54,12 +60,19 @@ struct WordTable: @unchecked Sendable {
         mask = capacity - 1
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: Slot(), count: capacity)
+        let keyBits = max(512, capacity * 8)
+        keyMask = UInt64(keyBits - 1)
+        keys = .allocate(capacity: keyBits / 64)
+        keys.initialize(repeating: 0, count: keyBits / 64)
         more = .allocate(capacity: capacity)
         more.initialize(repeating: More(), count: capacity)
         var extra: [(term: Int32, facts: TermFacts)] = []
         var tails: [UInt8] = []
         for (bytes, terms) in termsOf.sorted(by: { $0.value[0].term < $1.value[0].term }) {
-            var slot = Self.slot(bytes.withUnsafeBufferPointer(WordHash.of), shift)
+            let hash = bytes.withUnsafeBufferPointer(WordHash.of)
+            let key = Self.key(hash, keyMask)
+            keys[key >> 6] |= 1 << UInt64(key & 63)
+            var slot = Self.slot(hash, shift)
             while slots[slot].length != 0 { slot = (slot + 1) & mask }
             // Words are at most `ExpressionParser.maxWordBytes` long: the length fits.
             var facts = terms[0].facts
@@ -80,6 +93,7 @@ struct WordTable: @unchecked Sendable {
 
     /// Frees the storage; the table must not be used afterwards.
     func deallocate() {
+        keys.deallocate()
         slots.deallocate()
         more.deallocate()
         extra.deallocate()
@@ -89,12 +103,17 @@ struct WordTable: @unchecked Sendable {
     @inline(__always)
     private static func slot(_ key: UInt64, _ shift: UInt64) -> Int { Int(truncatingIfNeeded: key >> shift) }
 
+    @inline(__always)
+    private static func key(_ hash: UInt64, _ mask: UInt64) -> Int { Int(truncatingIfNeeded: (hash >> 32) & mask) }
+
     /// Calls `body` with every term whose word is `word` (given with its `WordHash` and head),
     /// and that term's facts.
     @inline(__always)
     func forEachTerm(
         hash: UInt64, head: UInt64, word: UnsafeBufferPointer<UInt8>, _ body: (Int32, TermFacts) -> Void
     ) {
+        let key = Self.key(hash, keyMask)
+        guard keys[key >> 6] & (1 << UInt64(key & 63)) != 0 else { return }
         var slot = Self.slot(hash, shift)
         while true {
             let s = slots[slot]
