@@ -17,6 +17,21 @@ enum CharClass: UInt8 {
     case dot = 5
 }
 
+extension CharClass {
+    /// The class in bits 24-26 of a `FoldTable` entry (the table writes only valid ones).
+    @inline(__always)
+    fileprivate static func of(entry e: UInt32) -> CharClass {
+        switch e >> 24 & 7 {
+        case 0: .word
+        case 2: .apostrophe
+        case 3: .removed
+        case 4: .ideograph
+        case 5: .dot
+        default: .separator
+        }
+    }
+}
+
 /// The folding applied identically to stories and to watch terms, so that spelling variants meet:
 /// compatibility decomposition (NFKD: ligatures, full-width forms, superscripts), removal of
 /// combining marks (diacritics, Arabic short vowels), lower-casing with full case folding (ß = ss),
@@ -61,13 +76,24 @@ struct FoldTable: Sendable {
         self.multi = multi
     }
 
+    /// The class of scalar value `v` and its folded form when the table holds it as one scalar
+    /// (its value; 0 for a class that keeps nothing); nil when `fold(_:into:)` must tell (a fold
+    /// to several scalars, or beyond the table).
+    @inline(__always)
+    func single(_ v: UInt32) -> (CharClass, UInt32)? {
+        guard v < FoldTable.limit else { return nil }
+        let e = entries[Int(v)]
+        guard e & (1 << 21) == 0 else { return nil }
+        return (CharClass.of(entry: e), e & 0x1F_FFFF)
+    }
+
     /// The folded form of `scalar` and its class; appends the folded scalars to `out`.
     @inline(__always)
     func fold(_ scalar: Unicode.Scalar, into out: inout [Unicode.Scalar]) -> CharClass {
         let v = scalar.value
         if v < FoldTable.limit {
             let e = entries[Int(v)]
-            let cls = CharClass(rawValue: UInt8(e >> 24)) ?? .separator
+            let cls = CharClass.of(entry: e)
             if cls == .word || cls == .ideograph {
                 if e & (1 << 21) != 0 {
                     out.append(contentsOf: multi[Int(e & 0x1F_FFFF)])

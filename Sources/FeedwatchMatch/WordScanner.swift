@@ -125,6 +125,8 @@ struct WordScanner: ~Copyable {
         while i < n {
             let b = s[i]
             var width = 1
+            // The folded bytes of a word's first character beyond ASCII, already in the buffer.
+            var firstBytes = 0
             if b < 0x80 {
                 guard isAlphanumeric(b) else {
                     i &+= 1  // between words: punctuation, spaces, stray apostrophes and dots
@@ -137,14 +139,12 @@ struct WordScanner: ~Copyable {
             } else {
                 let (scalar, w) = Self.decode(s, at: i)
                 width = w
-                scratch.removeAll(keepingCapacity: true)
-                switch table.fold(scalar, into: &scratch) {
-                case .word: break
+                let (cls, added) = fold(scalar, at: 0, table, &scratch)
+                switch cls {
+                case .word: firstBytes = added
                 case .ideograph:
                     // A word of its own: CJK puts no spaces between words.
-                    var length = 0
-                    append(scratch, length: &length)
-                    emit(length: length, from: i, to: i + width, base: base, isAbbreviation: false, into: &sink)
+                    emit(length: added, from: i, to: i + width, base: base, isAbbreviation: false, into: &sink)
                     i += width
                     continue
                 case .apostrophe, .removed, .separator, .dot:
@@ -167,7 +167,7 @@ struct WordScanner: ~Copyable {
             var next = n
             var j = i
             if b >= 0x80 {
-                append(scratch, length: &length)
+                length = firstBytes
                 letters = 1
                 notCapital = true
                 onlyLetterBytes = length == 1
@@ -235,14 +235,13 @@ struct WordScanner: ~Copyable {
                     break word
                 }
                 let (scalar, w) = Self.decode(s, at: j)
-                scratch.removeAll(keepingCapacity: true)
-                switch table.fold(scalar, into: &scratch) {
+                let (cls, added) = fold(scalar, at: length, table, &scratch)
+                switch cls {
                 case .word:
-                    let before = length
-                    append(scratch, length: &length)
+                    length += added
                     letters = min(2, letters + 1)
                     notCapital = true
-                    onlyLetterBytes = onlyLetterBytes && length - before == 1
+                    onlyLetterBytes = onlyLetterBytes && added == 1
                     j += w
                 case .removed:
                     j += w
@@ -338,6 +337,50 @@ struct WordScanner: ~Copyable {
                 folded: UnsafeBufferPointer(start: buffer, count: length), head: head, sourceStart: base + start,
                 sourceEnd: base + end, isAbbreviation: isAbbreviation)
         }
+    }
+
+    /// Folds a character beyond ASCII: its class, and for a word character or an ideograph its
+    /// folded bytes written into the buffer at `length` (how many: the caller counts them in
+    /// or not). Most fold to one character, written straight from the table.
+    @inline(__always)
+    private mutating func fold(
+        _ scalar: Unicode.Scalar, at length: Int, _ table: FoldTable, _ scratch: inout [Unicode.Scalar]
+    ) -> (CharClass, Int) {
+        if let (cls, single) = table.single(scalar.value) {
+            guard cls == .word || cls == .ideograph else { return (cls, 0) }
+            reserve(length + 4, keeping: length)
+            return (cls, Self.writeUTF8(single, to: buffer + length))
+        }
+        scratch.removeAll(keepingCapacity: true)
+        let cls = table.fold(scalar, into: &scratch)
+        var end = length
+        if cls == .word || cls == .ideograph { append(scratch, length: &end) }
+        return (cls, end - length)
+    }
+
+    /// Writes scalar value `v` as UTF-8 at `p`; returns how many bytes.
+    @inline(__always)
+    private static func writeUTF8(_ v: UInt32, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        if v < 0x80 {
+            p[0] = UInt8(v)
+            return 1
+        }
+        if v < 0x800 {
+            p[0] = UInt8(0xC0 | v >> 6)
+            p[1] = UInt8(0x80 | v & 0x3F)
+            return 2
+        }
+        if v < 0x1_0000 {
+            p[0] = UInt8(0xE0 | v >> 12)
+            p[1] = UInt8(0x80 | (v >> 6) & 0x3F)
+            p[2] = UInt8(0x80 | v & 0x3F)
+            return 3
+        }
+        p[0] = UInt8(0xF0 | v >> 18)
+        p[1] = UInt8(0x80 | (v >> 12) & 0x3F)
+        p[2] = UInt8(0x80 | (v >> 6) & 0x3F)
+        p[3] = UInt8(0x80 | v & 0x3F)
+        return 4
     }
 
     private mutating func append(_ scalars: [Unicode.Scalar], length: inout Int) {
