@@ -1,8 +1,8 @@
 /// Words of every watch in one open-addressing table placed by `WordHash`, each distinct word in
-/// one 16-byte slot holding its first eight bytes, its length, its first term and that term's
+/// one 24-byte slot holding its first eight bytes, its length, its first term and that term's
 /// facts: a lookup is one probe and, for a word of up to eight bytes, two integer compares,
 /// without the standard dictionary's re-hashing, reference counting or a second memory access
-/// (a table of 1,000 watches' words is 128 KB). The matcher probes it
+/// (a table of 1,000 watches' words is 192 KB). The matcher probes it
 /// for every word of every story that `TermFilter` lets through, so this is the cost that must not
 /// grow with the watches.
 ///
@@ -17,23 +17,21 @@ struct WordTable: @unchecked Sendable {
         let facts: TermFacts
     }
 
+    /// 24 bytes: all a probe reads is in the slot, in one cache line or two adjacent ones.
     private struct Slot {
         /// The word's first eight bytes, zero-padded (`WordHash.head`).
         var head: UInt64 = 0
         var term: Int32 = 0
+        /// The word's bytes past the first eight: `tails[tailStart ..< tailStart + length - 8]`.
+        var tailStart: Int32 = 0
+        /// With `TermFacts.more` (more terms share this word: the same word in two field scopes,
+        /// a phrase's first word that is also a term of its own): the others are
+        /// `extra[extraStart ..< extraStart + extraCounts[slot]]`.
+        var extraStart: Int32 = 0
         /// The word's length; 0: an empty slot.
         var length: UInt16 = 0
-        /// The term's facts, so that a hit needs no second memory access; `TermFacts.more`: more
-        /// terms share this word (the same word in two field scopes, say), listed in `extra`.
+        /// The term's facts, so that a hit needs no second memory access.
         var facts: TermFacts = TermFacts(rawValue: 0)
-    }
-
-    /// What a slot rarely needs, apart: where its extra terms and its bytes past the first eight
-    /// (`tails[tailStart ..< tailStart + length - 8]`) are.
-    private struct More {
-        var extraStart: Int32 = 0
-        var extraCount: Int32 = 0
-        var tailStart: Int32 = 0
     }
 
     private let shift: UInt64
@@ -45,7 +43,8 @@ struct WordTable: @unchecked Sendable {
     private let keys: UnsafeMutablePointer<UInt64>
     private let keyMask: UInt64
     private let slots: UnsafeMutablePointer<Slot>
-    private let more: UnsafeMutablePointer<More>
+    /// Per slot with extra terms, how many (read only for those).
+    private let extraCounts: UnsafeMutablePointer<Int32>
     private let extra: UnsafeMutablePointer<(term: Int32, facts: TermFacts)>
     private let tails: UnsafeMutablePointer<UInt8>
 
@@ -64,8 +63,8 @@ struct WordTable: @unchecked Sendable {
         keyMask = UInt64(keyBits - 1)
         keys = .allocate(capacity: keyBits / 64)
         keys.initialize(repeating: 0, count: keyBits / 64)
-        more = .allocate(capacity: capacity)
-        more.initialize(repeating: More(), count: capacity)
+        extraCounts = .allocate(capacity: capacity)
+        extraCounts.initialize(repeating: 0, count: capacity)
         var extra: [(term: Int32, facts: TermFacts)] = []
         var tails: [UInt8] = []
         for (bytes, terms) in termsOf.sorted(by: { $0.value[0].term < $1.value[0].term }) {
@@ -78,10 +77,9 @@ struct WordTable: @unchecked Sendable {
             var facts = terms[0].facts
             if terms.count > 1 { facts.insert(.more) }
             slots[slot] = Slot(
-                head: bytes.withUnsafeBufferPointer(WordHash.head), term: terms[0].term,
-                length: UInt16(clamping: bytes.count), facts: facts)
-            more[slot] = More(
-                extraStart: Int32(extra.count), extraCount: Int32(terms.count - 1), tailStart: Int32(tails.count))
+                head: bytes.withUnsafeBufferPointer(WordHash.head), term: terms[0].term, tailStart: Int32(tails.count),
+                extraStart: Int32(extra.count), length: UInt16(clamping: bytes.count), facts: facts)
+            extraCounts[slot] = Int32(terms.count - 1)
             extra.append(contentsOf: terms.dropFirst())
             tails.append(contentsOf: bytes.dropFirst(8))
         }
@@ -95,7 +93,7 @@ struct WordTable: @unchecked Sendable {
     func deallocate() {
         keys.deallocate()
         slots.deallocate()
-        more.deallocate()
+        extraCounts.deallocate()
         extra.deallocate()
         tails.deallocate()
     }
@@ -118,13 +116,11 @@ struct WordTable: @unchecked Sendable {
         while true {
             let s = slots[slot]
             if s.length == 0 { return }
-            if s.head == head && Int(s.length) == word.count && (word.count <= 8 || tailEqual(slot, word)) {
+            if s.head == head && Int(s.length) == word.count && (word.count <= 8 || tailEqual(s, word)) {
                 body(s.term, s.facts)
                 if s.facts.contains(.more) {
-                    let m = more[slot]
-                    for i in Int(m.extraStart)..<Int(m.extraStart + m.extraCount) {
-                        body(extra[i].term, extra[i].facts)
-                    }
+                    let start = Int(s.extraStart)
+                    for i in start..<(start + Int(extraCounts[slot])) { body(extra[i].term, extra[i].facts) }
                 }
                 return
             }
@@ -132,8 +128,8 @@ struct WordTable: @unchecked Sendable {
         }
     }
 
-    private func tailEqual(_ slot: Int, _ word: UnsafeBufferPointer<UInt8>) -> Bool {
-        UnsafeBufferPointer(start: tails + Int(more[slot].tailStart), count: word.count - 8).elementsEqual(
+    private func tailEqual(_ slot: Slot, _ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        UnsafeBufferPointer(start: tails + Int(slot.tailStart), count: word.count - 8).elementsEqual(
             UnsafeBufferPointer(rebasing: word[8...]))
     }
 }
