@@ -1,5 +1,6 @@
-import FeedwatchMatch
 import Testing
+
+@testable import FeedwatchMatch
 
 /// Every operator and folding rule of the watch language (README "Watch language"), with the
 /// traps news text sets: "ISIS" in "crisis", "Iraq" in "Iraqi", "US" the country and "us".
@@ -146,6 +147,30 @@ struct MatcherTests {
         #expect(match.terms.contains { $0.term == "Iraq" && $0.field == "title" })
         #expect(match.terms.contains { $0.term == "coalition" && $0.field == "summary" })
         #expect(match.snippet.contains("Iraq"))
+    }
+
+    @Test("snippets: cut at spaces with ellipses, line breaks as one space, never inside a character")
+    func snippets() {
+        let words = (1...40).map { "w\($0)" }.joined(separator: " ")
+        let text = words + " Iraq " + words
+        let start = text.utf8.count / 2 - 2
+        let cut = Snippet.around(text, start: start, length: 4, before: 20, after: 20)
+        #expect(cut.hasPrefix("…") && cut.hasSuffix("…") && cut.contains("Iraq"))
+        // Whole words only: the excerpt between the ellipses starts and ends at a word.
+        let inner = cut.dropFirst().dropLast()
+        #expect(
+            !inner.hasPrefix(" ") && !inner.hasSuffix(" ")
+                && inner.split(separator: " ").allSatisfy {
+                    $0 == "Iraq" || text.contains(" \($0) ")
+                })
+        #expect(Snippet.around("Talks\r\nin\nIraq", start: 10, length: 4) == "Talks in Iraq")
+        #expect(Snippet.around("short Iraq", start: 6, length: 4) == "short Iraq")
+        // A cut that would fall inside "é" (two bytes) moves to the character's edge.
+        let accented = String(repeating: "é", count: 50) + " Iraq"
+        let hit = accented.utf8.count - 4
+        let around = Snippet.around(accented, start: hit, length: 4, before: 7, after: 0)
+        #expect(around.hasSuffix("Iraq") && around.unicodeScalars.allSatisfy { $0 != "\u{FFFD}" })
+        #expect(Snippet.around("Iraq", start: 9, length: 4).isEmpty)
     }
 
     @Test(
