@@ -72,7 +72,10 @@ enum WordHash {
 ///
 /// The current word is folded into one buffer owned by the scanner and reused for every word:
 /// the matcher scans every byte of every story, and this loop is most of its cost. It does not
-/// hash: most words of a story are dismissed by `TermFilter` before any hashing.
+/// hash, and offers each word by its shape first: most words of a story are dismissed by
+/// `TermFilter` before any hashing. Plain ASCII words, most of English text, take a path of
+/// their own (`plainWord`); everything else (apostrophes, dotted abbreviations, characters
+/// beyond ASCII, the last bytes of a text) the general one.
 struct WordScanner: ~Copyable {
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
