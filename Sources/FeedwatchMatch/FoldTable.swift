@@ -77,31 +77,29 @@ struct FoldTable: Sendable {
     }
 
     /// The class of scalar value `v` and its folded form when the table holds it as one scalar
-    /// (its value; 0 for a class that keeps nothing); nil when `fold(_:into:)` must tell (a fold
-    /// to several scalars, or beyond the table).
+    /// (NUL for a class that keeps nothing); nil when `fold(_:into:)` must tell (a fold to
+    /// several scalars, or beyond the table).
     @inline(__always)
-    func single(_ v: UInt32) -> (CharClass, UInt32)? {
+    func single(_ v: UInt32) -> (CharClass, Unicode.Scalar)? {
         guard v < FoldTable.limit else { return nil }
         let e = entries[Int(v)]
         guard e & (1 << 21) == 0 else { return nil }
-        return (CharClass.of(entry: e), e & 0x1F_FFFF)
+        // The table holds only scalars it was built from: the fallback is never taken.
+        return (CharClass.of(entry: e), Unicode.Scalar(e & 0x1F_FFFF) ?? "\u{FFFD}")
     }
 
     /// The folded form of `scalar` and its class; appends the folded scalars to `out`.
     @inline(__always)
     func fold(_ scalar: Unicode.Scalar, into out: inout [Unicode.Scalar]) -> CharClass {
         let v = scalar.value
-        if v < FoldTable.limit {
-            let e = entries[Int(v)]
-            let cls = CharClass.of(entry: e)
-            if cls == .word || cls == .ideograph {
-                if e & (1 << 21) != 0 {
-                    out.append(contentsOf: multi[Int(e & 0x1F_FFFF)])
-                } else if let s = Unicode.Scalar(e & 0x1F_FFFF) {
-                    out.append(s)
-                }
-            }
+        if let (cls, folded) = single(v) {
+            if cls == .word || cls == .ideograph { out.append(folded) }
             return cls
+        }
+        if v < FoldTable.limit {  // a fold to several scalars (only word characters have one)
+            let e = entries[Int(v)]
+            out.append(contentsOf: multi[Int(e & 0x1F_FFFF)])
+            return CharClass.of(entry: e)
         }
         return FoldTable.foldHigh(scalar, into: &out)
     }

@@ -371,8 +371,6 @@ public final class Matcher: Sendable {
             present[t >> 6] |= 1 << UInt64(t & 63)
         }
 
-        func any(of term: Int) -> Bool { occurs(term) }
-
         func all(of term: Int) -> [Hit] {
             let t = Int32(term)
             return hits.filter { $0.term == t } + regexHits.filter { $0.term == t }
@@ -543,7 +541,7 @@ public final class Matcher: Sendable {
     /// The tree form, for NEAR (which needs the hits' positions, not only their presence).
     private func evaluate(_ n: Node, _ found: Found) -> Bool {
         switch n {
-        case .term(let i): return found.any(of: i)
+        case .term(let i): return found.occurs(i)
         case .and(let items): return items.allSatisfy { evaluate($0, found) }
         case .or(let items): return items.contains { evaluate($0, found) }
         case .not(let inner): return !evaluate(inner, found)

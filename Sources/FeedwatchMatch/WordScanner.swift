@@ -284,9 +284,9 @@ struct WordScanner: ~Copyable {
         while true {
             guard j &+ 8 <= n, length <= capacity else { return nil }
             let x = ByteFlags.load(start + j)
-            // Bit 5 set lower-cases an ASCII letter and leaves a digit as it is.
-            UnsafeMutableRawPointer(buffer + length).storeBytes(of: (x | Self.bit5).littleEndian, as: UInt64.self)
-            let count = Self.alphanumericPrefix(x)
+            UnsafeMutableRawPointer(buffer + length).storeBytes(
+                of: ASCIIRun.lowercased(x).littleEndian, as: UInt64.self)
+            let count = ASCIIRun.count(x)
             length &+= count
             j &+= count
             if count < 8 { break }
@@ -303,15 +303,6 @@ struct WordScanner: ~Copyable {
         return j &+ 1
     }
 
-    private static let bit5: UInt64 = 0x2020_2020_2020_2020
-
-    /// How many of the eight bytes, from the first, are ASCII letters and digits.
-    @inline(__always)
-    private static func alphanumericPrefix(_ x: UInt64) -> Int {
-        let flags = ByteFlags.inRange(x | bit5, 0x61, 0x7A) | ByteFlags.inRange(x, 0x30, 0x39)
-        return ByteFlags.first(~flags & ByteFlags.highBits)
-    }
-
     /// Whether the ASCII letters and digits at `p` hold two letters or more and no small one
     /// ("US", "NATO", "G20"): the abbreviation rule of a word without dots.
     @inline(__always)
@@ -320,9 +311,8 @@ struct WordScanner: ~Copyable {
         var k = 0
         while k < count {
             let x = ByteFlags.load(p + k)
-            let isLetter = ByteFlags.inRange(x | bit5, 0x61, 0x7A) & ByteFlags.lowBytes(count &- k)
-            // A small letter has bit 5 set: shifted by two, it lands on the flag bit.
-            if isLetter & (x << 2) != 0 { return false }
+            let isLetter = ASCIIRun.letters(x) & ByteFlags.lowBytes(count &- k)
+            if ASCIIRun.small(x, isLetter) != 0 { return false }
             letters &+= isLetter.nonzeroBitCount
             k &+= 8
         }
@@ -349,51 +339,30 @@ struct WordScanner: ~Copyable {
     private mutating func fold(
         _ scalar: Unicode.Scalar, at length: Int, _ table: FoldTable, _ scratch: inout [Unicode.Scalar]
     ) -> (CharClass, Int) {
+        var end = length
         if let (cls, single) = table.single(scalar.value) {
-            guard cls == .word || cls == .ideograph else { return (cls, 0) }
-            reserve(length + 4, keeping: length)
-            return (cls, Self.writeUTF8(single, to: buffer + length))
+            if cls == .word || cls == .ideograph { write(single, at: &end) }
+            return (cls, end - length)
         }
         scratch.removeAll(keepingCapacity: true)
         let cls = table.fold(scalar, into: &scratch)
-        var end = length
-        if cls == .word || cls == .ideograph { append(scratch, length: &end) }
+        if cls == .word || cls == .ideograph {
+            for sc in scratch { write(sc, at: &end) }
+        }
         return (cls, end - length)
     }
 
-    /// Writes scalar value `v` as UTF-8 at `p`; returns how many bytes.
+    /// Writes `scalar`'s UTF-8 into the buffer at `length`, and moves `length` past it.
     @inline(__always)
-    private static func writeUTF8(_ v: UInt32, to p: UnsafeMutablePointer<UInt8>) -> Int {
-        if v < 0x80 {
-            p[0] = UInt8(v)
-            return 1
+    private mutating func write(_ scalar: Unicode.Scalar, at length: inout Int) {
+        reserve(length + 4, keeping: length)
+        let out = buffer
+        var n = length
+        UTF8.encode(scalar) { b in
+            out[n] = b
+            n += 1
         }
-        if v < 0x800 {
-            p[0] = UInt8(0xC0 | v >> 6)
-            p[1] = UInt8(0x80 | v & 0x3F)
-            return 2
-        }
-        if v < 0x1_0000 {
-            p[0] = UInt8(0xE0 | v >> 12)
-            p[1] = UInt8(0x80 | (v >> 6) & 0x3F)
-            p[2] = UInt8(0x80 | v & 0x3F)
-            return 3
-        }
-        p[0] = UInt8(0xF0 | v >> 18)
-        p[1] = UInt8(0x80 | (v >> 12) & 0x3F)
-        p[2] = UInt8(0x80 | (v >> 6) & 0x3F)
-        p[3] = UInt8(0x80 | v & 0x3F)
-        return 4
-    }
-
-    private mutating func append(_ scalars: [Unicode.Scalar], length: inout Int) {
-        for sc in scalars {
-            reserve(length + 4, keeping: length)
-            for b in sc.utf8 {
-                buffer[length] = b
-                length += 1
-            }
-        }
+        length = n
     }
 
     /// Decodes the UTF-8 scalar at `i` (the input is a Swift string's, hence valid UTF-8).
@@ -419,7 +388,8 @@ struct WordScanner: ~Copyable {
 
 /// Eight bytes of text read at once (SWAR, `ByteFlags`): how many of them, from the first, are
 /// ASCII letters and digits, those bytes lower-cased, how many of them are letters (0, 1, or 2 for
-/// more), and whether any is a small letter or a digit.
+/// more), and whether any is a small letter or a digit. Its classifications serve both of the
+/// scanner's paths.
 struct ASCIIRun {
     let count: Int
     let lowercased: UInt64
@@ -427,20 +397,40 @@ struct ASCIIRun {
     let hasSmall: Bool
     let hasDigit: Bool
 
+    private static let bit5: UInt64 = 0x2020_2020_2020_2020
+
+    /// The ASCII letters among the eight bytes (bit 5 set maps capitals onto small letters, and
+    /// nothing else into their range; bytes beyond ASCII are in no range).
+    @inline(__always)
+    static func letters(_ x: UInt64) -> UInt64 { ByteFlags.inRange(x | bit5, 0x61, 0x7A) }
+
+    @inline(__always)
+    static func digits(_ x: UInt64) -> UInt64 { ByteFlags.inRange(x, 0x30, 0x39) }
+
+    /// Of `letters`, the small ones: a small letter has bit 5 set, which, shifted by two, lands
+    /// on the flag bit.
+    @inline(__always)
+    static func small(_ x: UInt64, _ letters: UInt64) -> UInt64 { letters & (x << 2) }
+
+    /// How many of the eight bytes, from the first, are ASCII letters and digits.
+    @inline(__always)
+    static func count(_ x: UInt64) -> Int { ByteFlags.first(~(letters(x) | digits(x)) & ByteFlags.highBits) }
+
+    /// The eight bytes with bit 5 set: the letters and digits among the first `count` lower-cased
+    /// (a digit has it already); the bytes after them are not a word's.
+    @inline(__always)
+    static func lowercased(_ x: UInt64) -> UInt64 { x | bit5 }
+
     /// `word`: eight bytes as `ByteFlags.load` reads them.
     @inline(__always)
     init(_ word: UInt64) {
-        // Bytes beyond ASCII are in no range: they end the run.
-        let capitals = ByteFlags.inRange(word, 0x41, 0x5A)
-        let small = ByteFlags.inRange(word, 0x61, 0x7A)
-        let digits = ByteFlags.inRange(word, 0x30, 0x39)
-        let count = ByteFlags.first(~(capitals | small | digits) & ByteFlags.highBits)
+        let count = Self.count(word)
         let kept = ByteFlags.lowBytes(count)
+        let letters = Self.letters(word) & kept
         self.count = count
-        self.lowercased = word | (capitals >> 2)
-        let letters = (capitals | small) & kept
+        self.lowercased = Self.lowercased(word)
         self.letters = letters == 0 ? 0 : letters & (letters &- 1) == 0 ? 1 : 2
-        self.hasSmall = small & kept != 0
-        self.hasDigit = digits & kept != 0
+        self.hasSmall = Self.small(word, letters) != 0
+        self.hasDigit = Self.digits(word) & kept != 0
     }
 }
