@@ -20,6 +20,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
+        // Before the slow part of start-up: a SIGTERM from here on stops the daemon cleanly.
+        SignalHandlers.catchEarly()
         let config = try options.load()
         let logger = try options.logger(for: config)
         let lock = Mutex(try InstanceLock.take(config.storePath, logger: logger))
