@@ -55,6 +55,10 @@ def main():
     # The shipped file with its outputs replaced by one that discards: only the watches matter here.
     base = re.sub(r"\[\[output\]\][^\[]*", "", shipped)
     base = base.replace('outputs = ["events"]', 'outputs = ["null"]')
+    # Every row reads the whole text: the shipped watch's `fields` (headline, summary, categories)
+    # would spare the one-watch row the scan of article bodies that the generated watches need,
+    # and the rows would no longer differ only in the number of watches.
+    base = re.sub(r"(?m)^fields = .*\n", "", base)
     base += '\n[[output]]\nname = "null"\ntype = "jsonl"\npath = "/dev/null"\n'
     configs = {}
     for n in (1, 100, 1000):

@@ -74,6 +74,7 @@ struct RawWatch: Decodable {
     var outputs: [String]?
     var backlog: RawBacklog?
     var updates: String?
+    var fields: [String]?
 }
 
 /// `backlog = "none" | "24h" | 10`: a duration or a count.

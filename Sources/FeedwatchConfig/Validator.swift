@@ -64,7 +64,8 @@ struct Validator {
         let watches = validateWatches(raw.watch ?? [], outputs: outputs)
         let definitions = (raw.watch ?? []).map {
             WatchDefinition(
-                name: $0.name, expression: $0.match, any: $0.any ?? [], all: $0.all ?? [], none: $0.none ?? [])
+                name: $0.name, expression: $0.match, any: $0.any ?? [], all: $0.all ?? [], none: $0.none ?? [],
+                fields: Self.fieldSet($0.fields) ?? .text)
         }
         var matcher: Matcher? = nil
         do throws(WatchErrors) {
@@ -351,8 +352,28 @@ struct Validator {
                     problem(path + ["updates"], "watch \"\(w.name)\": updates must be \"none\", \"title\" or \"all\"")
                 }
             }
+            if let names = w.fields {
+                if names.isEmpty {
+                    problem(path + ["fields"], "watch \"\(w.name)\": fields must name at least one field")
+                }
+                for name in names where FieldSet(name: name) == nil {
+                    problem(
+                        path + ["fields"], "watch \"\(w.name)\": unknown field '\(name)' in fields (\(FieldSet.names))")
+                }
+            }
             watches.append(WatchSettings(name: w.name, outputs: targets, backlog: backlog, updates: updates))
         }
         return watches
+    }
+
+    /// A watch's `fields`, as a set (nil when absent or invalid: `validateWatches` reports why).
+    private static func fieldSet(_ names: [String]?) -> FieldSet? {
+        guard let names, !names.isEmpty else { return nil }
+        var set: FieldSet = []
+        for name in names {
+            guard let field = FieldSet(name: name) else { return nil }
+            set.formUnion(field)
+        }
+        return set
     }
 }

@@ -16,6 +16,15 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
     /// Where an unscoped term is looked for: the story's text and its categories.
     public static let text: FieldSet = [.title, .summary, .content, .category]
 
+    /// The field (or `text`) of this name, as written in expressions and in a watch's `fields`.
+    public init?(name: String) {
+        guard let set = Self.byName[name.lowercased()] else { return nil }
+        self = set
+    }
+
+    /// The names `init(name:)` accepts, for error messages.
+    public static let names = "title, summary, content, category, author, link, feed, text"
+
     static let byName: [String: FieldSet] = [
         "title": .title, "summary": .summary, "content": .content, "category": .category, "author": .author,
         "link": .link, "feed": .feed, "text": .text,

@@ -36,15 +36,20 @@ struct ExpressionParser {
     private var lexeme = Lexeme.end
     private var lexemePosition = 1
     private let aliases: [String: [String]]
-    private var scope: FieldSet = .text
+    /// Where the terms being read are looked for: the watch's fields, or a `field:` prefix's.
+    private var scope: FieldSet
 
-    init(_ text: String, aliases: [String: [String]]) {
+    init(_ text: String, aliases: [String: [String]], scope: FieldSet = .text) {
         scalars = Array(text)
         self.aliases = aliases
+        self.scope = scope
     }
 
-    static func parse(_ text: String, aliases: [String: [String]]) throws(ExpressionError) -> Expr {
-        var p = ExpressionParser(text, aliases: aliases)
+    /// Parses an expression whose unscoped terms are looked for in `scope`.
+    static func parse(_ text: String, aliases: [String: [String]], scope: FieldSet = .text) throws(ExpressionError)
+        -> Expr
+    {
+        var p = ExpressionParser(text, aliases: aliases, scope: scope)
         try p.advance()
         if p.lexeme == .end { throw ExpressionError(position: 1, message: "empty expression") }
         let e = try p.parseOr()
@@ -54,16 +59,18 @@ struct ExpressionParser {
 
     /// A term written as a plain list item (`any = ["Islamic State", "Iraq*"]`): a phrase when it
     /// has several words, a prefix when it ends in `*`, an alias when it starts with `@`.
-    static func parseListItem(_ text: String, aliases: [String: [String]]) throws(ExpressionError) -> Expr {
+    static func parseListItem(_ text: String, aliases: [String: [String]], scope: FieldSet = .text)
+        throws(ExpressionError) -> Expr
+    {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ExpressionError(position: 1, message: "empty term") }
         if trimmed.hasPrefix("@") {
-            return try parse(trimmed, aliases: aliases)
+            return try parse(trimmed, aliases: aliases, scope: scope)
         }
         if trimmed.count > 1, trimmed.hasPrefix("/"), trimmed.hasSuffix("/") {
-            return try parse(trimmed, aliases: aliases)
+            return try parse(trimmed, aliases: aliases, scope: scope)
         }
-        let p = ExpressionParser(trimmed, aliases: aliases)
+        let p = ExpressionParser(trimmed, aliases: aliases, scope: scope)
         return try p.makeTerm(trimmed, position: 1)
     }
 
@@ -152,10 +159,15 @@ struct ExpressionParser {
             }
             var items: [Expr] = []
             for entry in entries {
-                let p = ExpressionParser(entry, aliases: [:])
-                var sub = p
-                sub.scope = scope
-                items.append(try sub.makeTerm(entry, position: at))
+                // An alias lists terms, not expressions: "@other" would otherwise be read as the
+                // word "other", silently.
+                if entry.trimmingCharacters(in: .whitespaces).hasPrefix("@") {
+                    throw ExpressionError(
+                        position: at,
+                        message: "alias @\(name) lists '\(entry)': an alias holds words, phrases and prefixes, "
+                            + "not other aliases (list its terms, or write @\(name) OR \(entry))")
+                }
+                items.append(try ExpressionParser(entry, aliases: [:], scope: scope).makeTerm(entry, position: at))
             }
             guard !items.isEmpty else { throw ExpressionError(position: at, message: "alias @\(name) is empty") }
             return items.count == 1 ? items[0] : .or(items)
@@ -311,7 +323,7 @@ struct ExpressionParser {
                     throw ExpressionError(
                         position: start + 1,
                         message:
-                            "unknown field '\(word)' (fields: title, summary, content, category, author, link, feed, text)"
+                            "unknown field '\(word)' (fields: \(FieldSet.names))"
                     )
                 }
                 lexeme = .field(fields, word)

@@ -154,7 +154,7 @@ public final class Matcher: Sendable {
             var parts: [Expr] = []
             if let text = def.expression {
                 do throws(ExpressionError) {
-                    parts.append(try ExpressionParser.parse(text, aliases: aliases))
+                    parts.append(try ExpressionParser.parse(text, aliases: aliases, scope: def.fields))
                 } catch {
                     errors.append(WatchError(watch: def.name, place: .expression, error: error))
                 }
@@ -163,7 +163,7 @@ public final class Matcher: Sendable {
                 var items: [Expr] = []
                 for (i, item) in list.enumerated() {
                     do throws(ExpressionError) {
-                        items.append(try ExpressionParser.parseListItem(item, aliases: aliases))
+                        items.append(try ExpressionParser.parseListItem(item, aliases: aliases, scope: def.fields))
                     } catch {
                         errors.append(WatchError(watch: def.name, place: .list(key, index: i), error: error))
                     }

@@ -7,13 +7,21 @@ public struct WatchDefinition: Sendable {
     public var any: [String]
     public var all: [String]
     public var none: [String]
+    /// Where the watch's unscoped terms are looked for (`title:` and the like still choose their
+    /// own field): all of the text by default, or, say, headline and summary only, so that a word
+    /// in paragraph twelve of a long article does not make it a story about that word.
+    public var fields: FieldSet
 
-    public init(name: String, expression: String? = nil, any: [String] = [], all: [String] = [], none: [String] = []) {
+    public init(
+        name: String, expression: String? = nil, any: [String] = [], all: [String] = [], none: [String] = [],
+        fields: FieldSet = .text
+    ) {
         self.name = name
         self.expression = expression
         self.any = any
         self.all = all
         self.none = none
+        self.fields = fields
     }
 }
 

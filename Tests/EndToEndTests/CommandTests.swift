@@ -107,6 +107,11 @@ struct CommandTests {
             "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"o\"\ntype = \"jsonl\"\npath = \"-\"\n[[watch]]\nname = \"w\"\nmatch = \"@nothere\"\n",
             ":9: watch \"w\": expression at position 1: unknown alias @nothere"
         ),
+        (
+            "unknown field in a watch's fields",
+            "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"o\"\ntype = \"jsonl\"\npath = \"-\"\n[[watch]]\nname = \"w\"\nmatch = \"Iraq\"\nfields = [\"title\", \"sumary\"]\n",
+            ":10: watch \"w\": unknown field 'sumary' in fields"
+        ),
     ]
 
     @Test("check names the file, line and key of each mistake and exits 78", arguments: broken.indices)

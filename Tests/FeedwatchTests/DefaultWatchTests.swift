@@ -50,4 +50,36 @@ struct DefaultWatchTests {
     func unwanted(_ title: String) throws {
         #expect(try Self.matcher().match(StoryText(title: title)).isEmpty, "\(title)")
     }
+
+    /// Tests/Fixtures/iraq-coalition-headlines.tsv: label (1 wanted, 0 not), tab, headline.
+    static let labelled: [(wanted: Bool, headline: String)] = {
+        let path = Paths.repository.appendingPathComponent("Tests/Fixtures/iraq-coalition-headlines.tsv").path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard !line.hasPrefix("#"), let tab = line.firstIndex(of: "\t") else { return nil }
+            return (line[..<tab] == "1", String(line[line.index(after: tab)...]))
+        }
+    }()
+
+    @Test("the labelled headlines: every wanted one caught, every other one left alone")
+    func labelledHeadlines() throws {
+        #expect(Self.labelled.count >= 100, "the fixture is missing or short")
+        #expect(Self.labelled.contains { $0.wanted } && Self.labelled.contains { !$0.wanted })
+        let matcher = try Self.matcher()
+        for (wanted, headline) in Self.labelled {
+            let matched = !matcher.match(StoryText(title: headline)).isEmpty
+            #expect(matched == wanted, "\(wanted ? "missed" : "false alarm"): \(headline)")
+        }
+    }
+
+    @Test("a long article that names Iraq only in its body is not an Iraq story")
+    func bodyOnly() throws {
+        let story = StoryText(
+            title: "Why crude oil prices have started creeping upward again",
+            summary: "Supply outages and demand are both to blame.",
+            content:
+                "Output fell in Iraq and Nigeria; U.S. producers cut back after the deal, and attacks on pipelines rose."
+        )
+        #expect(try Self.matcher().match(story).isEmpty)
+    }
 }

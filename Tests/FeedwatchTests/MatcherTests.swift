@@ -96,6 +96,34 @@ struct MatcherTests {
         #expect(try !Self.matches("Doe", story))  // authors are not part of the default text
     }
 
+    @Test("a watch's fields: where its unscoped terms are looked for; a field: prefix still chooses its own")
+    func watchFields() throws {
+        let story = StoryText(
+            title: "Oil prices climb", summary: "Markets react", content: "Iraq and coalition partners met in Baghdad.",
+            categories: ["Business"])
+        let m = try Matcher(watches: [
+            WatchDefinition(name: "everywhere", expression: "Iraq AND coalition"),
+            WatchDefinition(name: "headline", expression: "Iraq AND coalition", fields: [.title, .summary]),
+            WatchDefinition(name: "scoped", expression: "content:Iraq AND oil", fields: .title),
+            WatchDefinition(name: "lists", any: ["Baghdad"], fields: [.title, .summary]),
+        ])
+        #expect(m.match(story).map(\.watch) == ["everywhere", "scoped"])
+        let headline = StoryText(title: "Iraq asks coalition to leave", content: "Nothing else.")
+        #expect(m.match(headline).map(\.watch) == ["everywhere", "headline"])
+        #expect(m.match(StoryText(title: "t", summary: "Baghdad talks")).map(\.watch) == ["lists"])
+    }
+
+    @Test("an alias lists terms, never another alias")
+    func aliasInAlias() {
+        let aliases = ["groups": ["@militias", "PMF"], "militias": ["Kataib Hezbollah"]]
+        do {
+            _ = try Matcher(watches: [WatchDefinition(name: "w", expression: "Iraq AND @groups")], aliases: aliases)
+            Issue.record("an alias listing @militias was accepted")
+        } catch {
+            #expect(error.description.contains("alias @groups lists '@militias'"), "\(error.description)")
+        }
+    }
+
     @Test("long words, long prefixes, and one word in two scopes")
     func tables() throws {
         #expect(try Self.matches("counterterrorism", Self.title("Counterterrorism talks")))
