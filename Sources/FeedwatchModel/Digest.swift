@@ -32,6 +32,44 @@ public enum Digest {
         return s.withUTF8 { sha256($0) }
     }
 
+    /// SHA-256 over bytes given in parts: the digest of their concatenation, without building it.
+    /// One context serves several digests in turn (`start` begins the next).
+    public struct SHA256: ~Copyable {
+        private let context: OpaquePointer?
+
+        public init() { context = EVP_MD_CTX_new() }
+
+        deinit { EVP_MD_CTX_free(context) }
+
+        /// Begins a digest, with `prefix` (a domain tag such as "feedwatch-text-v1\n") first.
+        public func start(_ prefix: StaticString) {
+            EVP_DigestInit_ex2(context, sha256Method ?? EVP_sha256(), nil)
+            update(UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+        }
+
+        public func update(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count > 0 else { return }
+            EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
+        }
+
+        public func update(_ bytes: [UInt8]) {
+            bytes.withUnsafeBytes { update($0) }
+        }
+
+        public func update(_ s: String) {
+            var s = s
+            s.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+        }
+
+        /// The digest of everything given since `start`, 32 bytes.
+        public func finish() -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: 32)
+            var length: UInt32 = 0
+            out.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(context, $0.baseAddress, &length) }
+            return out
+        }
+    }
+
     /// HMAC-SHA256 of `message` under `key`, 32 bytes.
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)

@@ -42,15 +42,40 @@ public enum Normaliser {
     }
 
     /// The identity of one entry, on its own.
+    ///
+    /// The digests are those of README "Identity", e.g. SHA-256 of "feedwatch-text-v1\n", the
+    /// normalised title, "\n" and the normalised body; each is streamed in its parts, so that the
+    /// body (often most of an entry) is not copied into a new string for each of the four digests
+    /// that read it.
     public static func story(_ entry: Entry) -> Story {
         let canonical = entry.link.flatMap(CanonicalLink.canonical)
-        let title = normalisedText(entry.title)
-        let body = normalisedText(entry.content.isEmpty ? entry.summary : entry.content)
-        let textHash = Digest.sha256("feedwatch-text-v1\n\(title)\n\(body)")
-        let contentHash = Digest.sha256("feedwatch-content-v1\n\(title)\n\(canonical ?? "")\n\(body)")
-        let linkHash = canonical.map { Digest.sha256("feedwatch-link-v1\n\($0)") }
-        let titleHash = Digest.sha256("feedwatch-title-v1\n\(title)")
-        let bodyHash = Digest.sha256("feedwatch-body-v1\n\(withoutNumbers(body))")
+        let title = normalisedBytes(entry.title)
+        let body = normalisedBytes(entry.content.isEmpty ? entry.summary : entry.content)
+        let sha = Digest.SHA256()
+        sha.start("feedwatch-text-v1\n")
+        sha.update(title)
+        sha.update(newline)
+        sha.update(body)
+        let textHash = sha.finish()
+        sha.start("feedwatch-content-v1\n")
+        sha.update(title)
+        sha.update(newline)
+        if let canonical { sha.update(canonical) }
+        sha.update(newline)
+        sha.update(body)
+        let contentHash = sha.finish()
+        var linkHash: [UInt8]? = nil
+        if let canonical {
+            sha.start("feedwatch-link-v1\n")
+            sha.update(canonical)
+            linkHash = sha.finish()
+        }
+        sha.start("feedwatch-title-v1\n")
+        sha.update(title)
+        let titleHash = sha.finish()
+        sha.start("feedwatch-body-v1\n")
+        body.withUnsafeBytes { bytes in forEachPartWithoutNumbers(bytes) { sha.update($0) } }
+        let bodyHash = sha.finish()
         let key: [UInt8]
         let source: Story.KeySource
         if let id = entry.id?.trimmingASCIIWhitespace(), !id.isEmpty {
@@ -65,28 +90,36 @@ public enum Normaliser {
             titleHash: titleHash, bodyHash: bodyHash, canonicalLink: canonical)
     }
 
+    private static let newline: [UInt8] = [0x0A]
+
     /// The text with every number (a digit run, with the `,` and `.` inside it) replaced by `#`:
-    /// "1,204 comments" and "1,312 comments" are the same text. Bytes between numbers are copied
-    /// in runs: it runs on every entry.
+    /// "1,204 comments" and "1,312 comments" are the same text.
     static func withoutNumbers(_ s: String) -> String {
+        var out: [UInt8] = []
         var s = s
-        return s.withUTF8 { utf8 in
-            var out: [UInt8] = []
-            out.reserveCapacity(utf8.count)
-            let n = utf8.count
-            var i = 0
-            @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        s.withUTF8 { utf8 in
+            forEachPartWithoutNumbers(UnsafeRawBufferPointer(utf8)) { out.append(contentsOf: $0) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Hands `text` over in the parts of its form without numbers (`withoutNumbers`): the runs
+    /// between numbers as they are, and a "#" for each number.
+    static func forEachPartWithoutNumbers(_ text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let n = text.count
+        var i = 0
+        @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        withUnsafeBytes(of: UInt8(0x23)) { hash in
             while i < n {
                 var j = i
-                while j < n && !isDigit(utf8[j]) { j += 1 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<j]))
+                while j < n && !isDigit(text[j]) { j += 1 }
+                if j > i { body(UnsafeRawBufferPointer(rebasing: text[i..<j])) }
                 guard j < n else { break }
-                out.append(0x23)
+                body(hash)
                 // The number: digits, and the separators between them.
-                while j < n && (isDigit(utf8[j]) || utf8[j] == 0x2C || utf8[j] == 0x2E) { j += 1 }
+                while j < n && (isDigit(text[j]) || text[j] == 0x2C || text[j] == 0x2E) { j += 1 }
                 i = j
             }
-            return String(decoding: out, as: UTF8.self)
         }
     }
 
@@ -99,6 +132,11 @@ public enum Normaliser {
     /// different story. Equal to `lowercased()` then splitting on white space and joining with
     /// one space, in one pass over the scalars with an ASCII fast path: it runs on every entry.
     static func normalisedText(_ s: String) -> String {
+        String(decoding: normalisedBytes(s), as: UTF8.self)
+    }
+
+    /// `normalisedText` as UTF-8 bytes, which is what the digests read.
+    static func normalisedBytes(_ s: String) -> [UInt8] {
         var s = s
         return s.withUTF8 { utf8 in
             var out: [UInt8] = []
@@ -163,7 +201,7 @@ public enum Normaliser {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<min(i, n)]))
                 }
             }
-            return String(decoding: out, as: UTF8.self)
+            return out
         }
     }
 }

@@ -59,4 +59,39 @@ struct NormaliserTests {
         b.summary = "Talks between the United States and Syria"
         #expect(Normaliser.story(a).contentHash != Normaliser.story(b).contentHash)
     }
+
+    /// Stored hashes must never change meaning: a new digest for the same entry would make every
+    /// story in every store look edited after an upgrade.
+    @Test(
+        "each digest is the documented one: SHA-256 of its tag and its parts",
+        arguments: [
+            ("Talks to end US-led coalition", "Talks between the 2 countries, 1,204 comments", "", "https://Example.org/a?utm_source=x"),
+            ("", "", "", nil), ("Only a title", "", "", nil), ("T", "summary", "Content wins over the summary 3.5%", "http://m.example.org/b/"),
+            ("ÉCOLE  Ünïcode\tTitle", "日本語 テキスト 12", "", "https://example.org/ü?b=2&a=1"),
+            ("42", "1.2.3 and 4,5,6.", "", "not a link"),
+        ] as [(String, String, String, String?)])
+    func documentedDigests(title: String, summary: String, content: String, link: String?) {
+        var entry = Entry()
+        (entry.title, entry.summary, entry.content, entry.link) = (title, summary, content, link)
+        let story = Normaliser.story(entry)
+        let t = Normaliser.normalisedText(title)
+        let b = Normaliser.normalisedText(content.isEmpty ? summary : content)
+        let c = link.flatMap(CanonicalLink.canonical)
+        #expect(story.textHash == Digest.sha256("feedwatch-text-v1\n\(t)\n\(b)"))
+        #expect(story.contentHash == Digest.sha256("feedwatch-content-v1\n\(t)\n\(c ?? "")\n\(b)"))
+        #expect(story.linkHash == c.map { Digest.sha256("feedwatch-link-v1\n\($0)") })
+        #expect(story.titleHash == Digest.sha256("feedwatch-title-v1\n\(t)"))
+        #expect(story.bodyHash == Digest.sha256("feedwatch-body-v1\n\(Normaliser.withoutNumbers(b))"))
+    }
+
+    @Test("digests of known entries stay what they were")
+    func pinnedDigests() {
+        var entry = Entry()
+        entry.title = "Talks to end US-led coalition in Iraq"
+        entry.summary = "Talks between the United States and Iraq, 1,204 comments"
+        entry.link = "https://www.example.org/story/?utm_source=rss"
+        let story = Normaliser.story(entry)
+        #expect(Digest.hex(story.contentHash) == "8e5d6ce528c4bae00807388b34e6262f68f1327d898846744fdf887088ed1ccd")
+        #expect(Digest.hex(story.bodyHash) == "158d9703198d21e5f17ad4991a494d00fcea5bf808e94c76a561c89dcc462fe3")
+    }
 }
