@@ -15,11 +15,11 @@ public enum Normaliser {
     public static func stories(from entries: [Entry]) -> [Story] {
         var stories = entries.map(story)
         // Ids shared by entries with different content.
-        var contentByKey: [[UInt8]: [UInt8]] = [:]
+        var contentByKey: [DigestKey: [UInt8]] = [:]
         var ambiguous: Set<[UInt8]> = []
         for s in stories where s.keySource == .id {
-            if let c = contentByKey[s.key], c != s.contentHash { ambiguous.insert(s.key) }
-            contentByKey[s.key] = s.contentHash
+            if let c = contentByKey[DigestKey(s.key)], c != s.contentHash { ambiguous.insert(s.key) }
+            contentByKey[DigestKey(s.key)] = s.contentHash
         }
         if !ambiguous.isEmpty {
             var linkCount: [[UInt8]: Int] = [:]
@@ -37,8 +37,26 @@ public enum Normaliser {
             }
         }
         // Exact repeats.
-        var seen: Set<[UInt8]> = []
-        return stories.filter { seen.insert($0.key + $0.contentHash).inserted }
+        var seen: Set<DigestKey> = []
+        seen.reserveCapacity(stories.count)
+        return stories.filter { seen.insert(DigestKey($0.key, $0.contentHash)).inserted }
+    }
+
+    /// One or two digests as a hash-table key, hashed as whole bytes (an array of bytes is hashed
+    /// one byte at a time: that was most of the cost of this function).
+    private struct DigestKey: Hashable {
+        let first: [UInt8]
+        let second: [UInt8]
+
+        init(_ first: [UInt8], _ second: [UInt8] = []) {
+            self.first = first
+            self.second = second
+        }
+
+        func hash(into hasher: inout Hasher) {
+            first.withUnsafeBytes { hasher.combine(bytes: $0) }
+            second.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     /// The identity of one entry, on its own.
