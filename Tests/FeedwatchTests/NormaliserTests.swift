@@ -65,8 +65,12 @@ struct NormaliserTests {
     @Test(
         "each digest is the documented one: SHA-256 of its tag and its parts",
         arguments: [
-            ("Talks to end US-led coalition", "Talks between the 2 countries, 1,204 comments", "", "https://Example.org/a?utm_source=x"),
-            ("", "", "", nil), ("Only a title", "", "", nil), ("T", "summary", "Content wins over the summary 3.5%", "http://m.example.org/b/"),
+            (
+                "Talks to end US-led coalition", "Talks between the 2 countries, 1,204 comments", "",
+                "https://Example.org/a?utm_source=x"
+            ),
+            ("", "", "", nil), ("Only a title", "", "", nil),
+            ("T", "summary", "Content wins over the summary 3.5%", "http://m.example.org/b/"),
             ("ÉCOLE  Ünïcode\tTitle", "日本語 テキスト 12", "", "https://example.org/ü?b=2&a=1"),
             ("42", "1.2.3 and 4,5,6.", "", "not a link"),
         ] as [(String, String, String, String?)])

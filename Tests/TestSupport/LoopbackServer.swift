@@ -1,6 +1,7 @@
 public import FlyingFox
 import FlyingSocks
 public import Foundation
+import Glibc
 import Synchronization
 
 /// An HTTP server on 127.0.0.1 with a port the kernel picks, for tests that need the real thing.
@@ -24,6 +25,10 @@ public final class LoopbackServer: Sendable {
     /// - Parameter port: 0 for one the kernel picks; a given one to come back on a port a test
     ///   had closed (a receiver that was down).
     public init(port: UInt16 = 0) async throws {
+        // A given port was just freed by the test (a receiver coming back up); with tests running
+        // in parallel another socket may hold it for a moment, and FlyingFox reports a failed
+        // bind only as a listening timeout. Wait until the port can be bound, and say so if never.
+        if port != 0 { try await Self.waitUntilFree(port) }
         // FlyingFox's request log would bury the test report; failures show in assertions.
         server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 5, logger: .disabled)
         let s = server
@@ -34,6 +39,34 @@ public final class LoopbackServer: Sendable {
             throw TestSupportError("loopback server did not report a port")
         }
         self.port = port
+    }
+
+    /// Waits up to 10 s for `port` on 127.0.0.1 to be bindable (as the server binds it, with
+    /// SO_REUSEADDR).
+    private static func waitUntilFree(_ port: UInt16) async throws {
+        let deadline = Date().addingTimeInterval(10)
+        var lastError: Int32 = 0
+        while Date() < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw TestSupportError("socket: errno \(errno)") }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = port.bigEndian
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            lastError = errno
+            close(fd)
+            if bound { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestSupportError(
+            "127.0.0.1:\(port) could not be bound for 10 s (errno \(lastError)): another socket holds it")
     }
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
