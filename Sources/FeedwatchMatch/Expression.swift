@@ -23,7 +23,7 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
     }
 
     /// The names `init(name:)` accepts, for error messages.
-    public static let names = "title, summary, content, category, author, link, feed, text"
+    public static let names = (ordered.map(\.1) + ["text"]).joined(separator: ", ")
 
     static let byName: [String: FieldSet] = [
         "title": .title, "summary": .summary, "content": .content, "category": .category, "author": .author,
