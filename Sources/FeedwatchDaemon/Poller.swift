@@ -130,14 +130,15 @@ public final class Poller: Sendable {
                 metadata: ["feed": "\(feed.url)", "moved_to": "\(to)"])
         }
         let ranks = BacklogRank.ranks(oldestFirst: stories)
+        let polledAt = poll.polledAt
         var recorded = RecordResult()
         do {
-            recorded = try store.record(
+            recorded = try await store.record(
                 feedURL: feed.url, poll: poll, stories: stories, duplicateWindow: acrossFeeds,
                 decide: { new in self.events(for: new, rank: ranks[new.story.key] ?? 0) },
                 health: { change, title in
                     let (id, payload) = EventRenderer.feedHealth(
-                        change, feedURL: feed.url, feedTitle: title, at: poll.polledAt)
+                        change, feedURL: feed.url, feedTitle: title, at: polledAt)
                     return self.healthOutputs.map { OutboxEntry(output: $0, eventID: id, payload: payload) }
                 })
         } catch let e {

@@ -20,6 +20,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     public let path: String
+    /// Polls waiting to be committed together (`record(…) async`).
+    let waiting = WaitingPolls()
 
     public init(path: String) throws {
         self.path = path
@@ -286,82 +288,95 @@ public final class SQLiteStore: Sendable {
     /// `health` is called, also inside the transaction, when the poll changes the feed's health:
     /// the `FeedHealth.failingAfter`-th failure in a row (once, until it recovers), or the first
     /// success after that. Its events are enqueued like story events.
-    public func record(
+    ///
+    /// This records the poll in a transaction of its own, at once. The daemon records through
+    /// `record(…) async` (`SQLiteStore+GroupCommit.swift`), which commits several polls together.
+    public func recordInOwnTransaction(
         feedURL: String, poll: PollRecord, stories: [Story], duplicateWindow: Duration? = nil,
         decide: (StorySighting) -> [OutboxEntry], health: (FeedHealthChange, String) -> [OutboxEntry] = { _, _ in [] }
     ) throws -> RecordResult {
         try wrap("record poll of \(feedURL)") {
             try pool.write { db in
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO feed(url) VALUES (?)").execute(arguments: [feedURL])
-                guard
-                    let feed = try Row.fetchOne(
-                        db.cachedStatement(
-                            sql: """
-                                SELECT id, title, first_polled_at, error_streak, failing_since, last_success_at,
-                                    last_document_at, listed
-                                FROM feed WHERE url = ?
-                                """), arguments: [feedURL])
-                else { throw StoreError(operation: "record poll of \(feedURL)", underlying: "feed row missing") }
-                let feedID: Int64 = feed["id"]
-                let firstPoll = (feed["first_polled_at"] as Int64?) == nil && poll.error == nil
-                let title = poll.title.flatMap { $0.isEmpty ? nil : $0 } ?? (feed["title"] as String)
-                var result = RecordResult()
-                let now = poll.polledAt.seconds
-                // Health first: "the feed is back" comes before the stories it brings.
-                if let change = healthChange(feed, poll: poll) {
-                    for e in health(change, title) { try enqueue(db, e, at: now) }
-                    let failingSince: Int64? = if case .failing = change { now } else { nil }
-                    try db.cachedStatement(sql: "UPDATE feed SET failing_since = ? WHERE id = ?").execute(arguments: [
-                        failingSince, feedID,
-                    ])
-                }
-                // What the previous document listed: a story listed again in the same version is
-                // seen without a lookup (the usual poll of a feed that does not answer 304).
-                let before = (feed["listed"] as Data?).map { Listing(blob: $0) } ?? Listing(capacity: 0)
-                var listing = Listing(capacity: stories.count)
-                for story in stories {
-                    let content = Data(story.contentHash)
-                    let sighting =
-                        if let key = before.keys[content] { Sighting.seen(key: key) } else {
-                            try classify(db, feedID: feedID, story: story)
-                        }
-                    listing.add(content: content, key: sighting.key)
-                    // Its id led elsewhere: the id changed since, or names another story.
-                    if story.keySource == .id, sighting.key != Data(story.key) { result.unreliableIDs += 1 }
-                    switch sighting {
-                    case .seen:
-                        result.seen += 1
-                    case .noise(let key):
-                        try replaceVersion(db, feedID: feedID, key: key, story: story, now: now)
-                        result.seen += 1
-                    case .updated(let key, let change):
-                        try replaceVersion(db, feedID: feedID, key: key, story: story, now: now)
-                        result.updated += 1
-                        let sighting = StorySighting(
-                            story: story, feedURL: feedURL, feedTitle: title, isFirstPoll: firstPoll,
-                            detectedAt: poll.polledAt, update: change)
-                        let entries = decide(sighting)
-                        for e in entries { try enqueue(db, e, at: now) }
-                        result.events += entries.count
-                    case .new(let key):
-                        try recordNew(
-                            db, key: key,
-                            sighting: StorySighting(
-                                story: story, feedURL: feedURL, feedTitle: title, isFirstPoll: firstPoll,
-                                detectedAt: poll.polledAt, update: nil), feedID: feedID,
-                            duplicateWindow: duplicateWindow,
-                            decide: decide, result: &result)
-                    }
-                }
-                if poll.error == nil, !stories.isEmpty {
-                    try recordListing(
-                        db, feedID: feedID, before: before, now: listing, at: now,
-                        previousDocumentAt: feed["last_document_at"])
-                }
-                try updateFeed(db, feedID: feedID, poll: poll, title: title, listedEntries: !stories.isEmpty)
-                return result
+                try recordPoll(
+                    db, feedURL: feedURL, poll: poll, stories: stories, duplicateWindow: duplicateWindow,
+                    decide: decide, health: health)
             }
         }
+    }
+
+    /// The work of `record`, inside the caller's transaction.
+    func recordPoll(
+        _ db: Database, feedURL: String, poll: PollRecord, stories: [Story], duplicateWindow: Duration?,
+        decide: (StorySighting) -> [OutboxEntry], health: (FeedHealthChange, String) -> [OutboxEntry]
+    ) throws -> RecordResult {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO feed(url) VALUES (?)").execute(arguments: [feedURL])
+        guard
+            let feed = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, title, first_polled_at, error_streak, failing_since, last_success_at,
+                            last_document_at, listed
+                        FROM feed WHERE url = ?
+                        """), arguments: [feedURL])
+        else { throw StoreError(operation: "record poll of \(feedURL)", underlying: "feed row missing") }
+        let feedID: Int64 = feed["id"]
+        let firstPoll = (feed["first_polled_at"] as Int64?) == nil && poll.error == nil
+        let title = poll.title.flatMap { $0.isEmpty ? nil : $0 } ?? (feed["title"] as String)
+        var result = RecordResult()
+        let now = poll.polledAt.seconds
+        // Health first: "the feed is back" comes before the stories it brings.
+        if let change = healthChange(feed, poll: poll) {
+            for e in health(change, title) { try enqueue(db, e, at: now) }
+            let failingSince: Int64? = if case .failing = change { now } else { nil }
+            try db.cachedStatement(sql: "UPDATE feed SET failing_since = ? WHERE id = ?").execute(arguments: [
+                failingSince, feedID,
+            ])
+        }
+        // What the previous document listed: a story listed again in the same version is
+        // seen without a lookup (the usual poll of a feed that does not answer 304).
+        let before = (feed["listed"] as Data?).map { Listing(blob: $0) } ?? Listing(capacity: 0)
+        var listing = Listing(capacity: stories.count)
+        for story in stories {
+            let content = Data(story.contentHash)
+            let sighting =
+                if let key = before.keys[content] { Sighting.seen(key: key) } else {
+                    try classify(db, feedID: feedID, story: story)
+                }
+            listing.add(content: content, key: sighting.key)
+            // Its id led elsewhere: the id changed since, or names another story.
+            if story.keySource == .id, sighting.key != Data(story.key) { result.unreliableIDs += 1 }
+            switch sighting {
+            case .seen:
+                result.seen += 1
+            case .noise(let key):
+                try replaceVersion(db, feedID: feedID, key: key, story: story, now: now)
+                result.seen += 1
+            case .updated(let key, let change):
+                try replaceVersion(db, feedID: feedID, key: key, story: story, now: now)
+                result.updated += 1
+                let sighting = StorySighting(
+                    story: story, feedURL: feedURL, feedTitle: title, isFirstPoll: firstPoll,
+                    detectedAt: poll.polledAt, update: change)
+                let entries = decide(sighting)
+                for e in entries { try enqueue(db, e, at: now) }
+                result.events += entries.count
+            case .new(let key):
+                try recordNew(
+                    db, key: key,
+                    sighting: StorySighting(
+                        story: story, feedURL: feedURL, feedTitle: title, isFirstPoll: firstPoll,
+                        detectedAt: poll.polledAt, update: nil), feedID: feedID,
+                    duplicateWindow: duplicateWindow,
+                    decide: decide, result: &result)
+            }
+        }
+        if poll.error == nil, !stories.isEmpty {
+            try recordListing(
+                db, feedID: feedID, before: before, now: listing, at: now,
+                previousDocumentAt: feed["last_document_at"])
+        }
+        try updateFeed(db, feedID: feedID, poll: poll, title: title, listedEntries: !stories.isEmpty)
+        return result
     }
 
     /// Whether this poll makes the feed failing (the threshold reached, not yet reported) or

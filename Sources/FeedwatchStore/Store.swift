@@ -13,11 +13,14 @@ public protocol Store: Sendable {
     func feedStates() throws -> [String: FeedState]
     /// The stored state of one feed; nil before its first poll.
     func feedState(url: String) throws -> FeedState?
-    /// Records one poll (see `SQLiteStore.record`).
+    /// Records one poll (see `SQLiteStore.recordInOwnTransaction`); returns once it is committed.
+    /// A store may commit several polls together (`SQLiteStore+GroupCommit.swift`), calling
+    /// `decide` and `health` on a thread of its own inside the transaction.
     func record(
         feedURL: String, poll: PollRecord, stories: [Story], duplicateWindow: Duration?,
-        decide: (StorySighting) -> [OutboxEntry], health: (FeedHealthChange, String) -> [OutboxEntry]
-    ) throws -> RecordResult
+        decide: @escaping @Sendable (StorySighting) -> [OutboxEntry],
+        health: @escaping @Sendable (FeedHealthChange, String) -> [OutboxEntry]
+    ) async throws -> RecordResult
 
     /// The oldest pending events of `output` that are due by `now`, in sequence order, stopping
     /// at the first one that is not due (order is kept).

@@ -30,7 +30,7 @@ struct StoreFingerprintTests {
     static func poll(_ store: SQLiteStore, _ feed: String, _ stories: [Story], at: Timestamp, announce: Bool = true)
         throws -> RecordResult
     {
-        try store.record(
+        try store.recordInOwnTransaction(
             feedURL: feed, poll: PollRecord(polledAt: at, status: 200, nextPollAt: at.adding(seconds: 900)),
             stories: stories, duplicateWindow: window,
             decide: { new in

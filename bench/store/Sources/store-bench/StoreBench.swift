@@ -99,7 +99,7 @@ enum StoreBench {
             for start in stride(from: 0, to: o.perFeed - window + 1, by: window) {
                 let batch = (start..<start + window).map { story(feed: f, item: $0, now: now) }
                 let t0 = clock.now
-                let r = try store.record(feedURL: url(f), poll: poll(now), stories: batch, decide: { _ in [] })
+                let r = try store.recordInOwnTransaction(feedURL: url(f), poll: poll(now), stories: batch, decide: { _ in [] })
                 seedTime += clock.now - t0
                 seeded += r.new
             }
@@ -125,7 +125,7 @@ enum StoreBench {
             var n = 0
             let t0 = clock.now
             for (u, items) in workload {
-                let r = try store.record(feedURL: u, poll: poll(Timestamp.now()), stories: items, decide: { _ in [] })
+                let r = try store.recordInOwnTransaction(feedURL: u, poll: poll(Timestamp.now()), stories: items, decide: { _ in [] })
                 new += r.new
                 n += items.count
             }
