@@ -129,6 +129,21 @@ struct StoreIdentityTests {
         #expect(try await daemon.poll().sorted() == ["Iraq coalition talks update 1", "Iraq coalition talks update 2"])
     }
 
+    @Test("one story under three guids in a feed's first document (same link, or same text): reported once")
+    func oneStoryThreeGuidsFirstPoll() async throws {
+        let feed = try await FeedServer()
+        defer { Task { await feed.server.stop() } }
+        var daemon = try Daemon(feedURL: feed.server.url("/feed.xml"))
+        let (title, body) = ("Iraq and the coalition resume talks", "Negotiators met in Baghdad on Monday.")
+        feed.serve(items: [
+            (guid: "wire-1", title: title, link: "https://wire.example/talks", body: body),
+            (guid: "wire-2", title: title, link: "https://wire.example/talks", body: body),
+            (guid: "wire-3", title: title, link: "https://wire.example/talks-mirror", body: body),
+        ])
+        #expect(try await daemon.poll() == [title])
+        #expect(try await daemon.poll().isEmpty)
+    }
+
     @Test("a story edited under the same guid is not reported again as new")
     func editedStory() async throws {
         let feed = try await FeedServer()
