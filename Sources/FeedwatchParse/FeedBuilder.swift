@@ -372,14 +372,15 @@ final class FeedBuilder {
     }
 
     private func appendUnique(_ s: String, to draft: inout Draft?, _ path: WritableKeyPath<Entry, [String]>) {
-        guard var d = draft else { return }
+        // Moved out and back, not copied: a copy would retain every field, and the append would
+        // copy the whole list.
+        guard var d = draft.take() else { return }
         if !d.entry[keyPath: path].contains(s) { d.entry[keyPath: path].append(s) }
         draft = d
     }
 
     private func finishEntry() {
-        guard var d = draft else { return }
-        draft = nil
+        guard var d = draft.take() else { return }
         author = nil
         if let guid = d.guid {
             if d.idRank < 2 {
@@ -487,7 +488,8 @@ final class FeedBuilder {
     }
 
     private func assignEntryField(_ text: String, to target: Target, base: String?) {
-        guard var d = draft else { return }
+        // Moved out and back (see `appendUnique`).
+        guard var d = draft.take() else { return }
         switch target {
         case .title(let rank):
             if rank >= d.titleRank && !text.isEmpty { (d.entry.title, d.titleRank) = (text, rank) }
