@@ -199,8 +199,8 @@ public final class SQLiteStore: Sendable {
 
     /// The first `bytes` bytes of `s`, cut before a character's continuation bytes.
     static func prefix(_ s: String, bytes: Int) -> String {
+        guard s.utf8.count > bytes else { return s }
         let utf8 = Array(s.utf8)
-        guard utf8.count > bytes else { return s }
         var end = bytes
         while end > 0 && utf8[end] & 0xC0 == 0x80 { end -= 1 }
         return String(decoding: utf8[..<end], as: UTF8.self)
