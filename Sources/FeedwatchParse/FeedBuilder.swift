@@ -47,8 +47,10 @@ final class FeedBuilder {
         var truncated = false
     }
 
-    /// An entry being read, with the priority each field was filled at.
-    private struct Draft {
+    /// An entry being read, with the priority each field was filled at. A class: fields are set
+    /// in place, one at a time, and a struct held in an optional property was copied whole (every
+    /// field retained) for each.
+    private final class Draft {
         var entry = Entry()
         var titleRank = 0, linkRank = 0, summaryRank = 0, contentRank = 0, idRank = 0, publishedRank = 0
         var updatedRank = 0
@@ -136,7 +138,7 @@ final class FeedBuilder {
         }
         switch element {
         case .item, .atomEntry:
-            var d = Draft()
+            let d = Draft()
             if let about = attributes.value(local: "about", namespace: Attributes.rdfNamespace) {
                 d.entry.id = about.trimmingASCIIWhitespace()
                 d.idRank = 1
@@ -197,7 +199,7 @@ final class FeedBuilder {
             let name = a.name
             let email = a.email
             let text = name.isEmpty ? email : (email.isEmpty ? name : "\(name) <\(email)>")
-            if !text.isEmpty { appendUnique(text, to: &draft, \.authors) }
+            if !text.isEmpty { appendUnique(text, \.authors) }
         }
         if draft != nil && depth == entryDepth {
             finishEntry()
@@ -368,19 +370,17 @@ final class FeedBuilder {
     private func appendCategory(_ raw: String) {
         let text = collapse(raw)
         guard !text.isEmpty else { return }
-        appendUnique(text, to: &draft, \.categories)
+        appendUnique(text, \.categories)
     }
 
-    private func appendUnique(_ s: String, to draft: inout Draft?, _ path: WritableKeyPath<Entry, [String]>) {
-        // Moved out and back, not copied: a copy would retain every field, and the append would
-        // copy the whole list.
-        guard var d = draft.take() else { return }
+    private func appendUnique(_ s: String, _ path: WritableKeyPath<Entry, [String]>) {
+        guard let d = draft else { return }
         if !d.entry[keyPath: path].contains(s) { d.entry[keyPath: path].append(s) }
-        draft = d
     }
 
     private func finishEntry() {
-        guard var d = draft.take() else { return }
+        guard let d = draft else { return }
+        draft = nil
         author = nil
         if let guid = d.guid {
             if d.idRank < 2 {
@@ -488,8 +488,7 @@ final class FeedBuilder {
     }
 
     private func assignEntryField(_ text: String, to target: Target, base: String?) {
-        // Moved out and back (see `appendUnique`).
-        guard var d = draft.take() else { return }
+        guard let d = draft else { return }
         switch target {
         case .title(let rank):
             if rank >= d.titleRank && !text.isEmpty { (d.entry.title, d.titleRank) = (text, rank) }
@@ -526,7 +525,6 @@ final class FeedBuilder {
             if !text.isEmpty && !d.entry.categories.contains(text) { d.entry.categories.append(text) }
         default: break
         }
-        draft = d
     }
 
     private func setFeedLink(_ raw: String, base: String?, rank: Int) {
