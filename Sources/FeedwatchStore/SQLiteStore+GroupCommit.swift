@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// Why: a cold cycle records thousands of polls of a few dozen new stories each. Each commit
 /// writes every page it changed to the WAL, and new stories change pages all over the link and
-/// text indexes, so one transaction per poll writes the same index pages again and again (about
-/// 600 MB of WAL for 1,000 feeds); a transaction for a few dozen polls writes each of them once.
+/// text indexes, so one transaction per poll writes the same index pages again and again (`vmstat`
+/// during a cold cycle of 1,000 feeds: about 600 MB written, 320 MB with group commit); a
+/// transaction for a few polls writes each of them once.
 /// And a poll waiting for the writer suspends instead of blocking one of the few threads that
 /// fetch, parse and normalise the next polls.
 ///
