@@ -520,9 +520,9 @@ final class FeedBuilder {
             if d.updatedRank < 1 { (d.entry.updated, d.updatedRank) = (t, 1) }
         case .author:
             let name = Self.authorName(text)
-            if !name.isEmpty && !d.entry.authors.contains(name) { d.entry.authors.append(name) }
+            if !name.isEmpty { appendUnique(name, \.authors) }
         case .category:
-            if !text.isEmpty && !d.entry.categories.contains(text) { d.entry.categories.append(text) }
+            if !text.isEmpty { appendUnique(text, \.categories) }
         default: break
         }
     }

@@ -52,40 +52,36 @@ extension SQLiteStore {
 
     private func commit(_ batch: [WaitingPoll], _ db: Database) {
         var results: [RecordResult] = []
-        results.reserveCapacity(batch.count)
         do {
             try db.inTransaction {
-                for r in batch { results.append(try recordPoll(db, r)) }
+                results = try batch.map { try recordPoll(db, $0) }
                 return .commit
             }
         } catch {
             // One of them failed (or the commit did): each on its own, so that only the failing
             // poll reports the failure.
-            for r in batch {
-                do {
-                    var result = RecordResult()
-                    try db.inTransaction {
-                        result = try recordPoll(db, r)
-                        return .commit
-                    }
-                    r.done.resume(returning: result)
-                } catch {
-                    r.done.resume(throwing: Self.storeError(error, recording: r.feedURL))
-                }
-            }
+            for r in batch { r.done.resume(with: Result { try recordAlone(r, db) }) }
             return
         }
         for (r, result) in zip(batch, results) { r.done.resume(returning: result) }
+    }
+
+    /// One poll in a transaction of its own, as `recordInOwnTransaction` records it.
+    private func recordAlone(_ r: WaitingPoll, _ db: Database) throws -> RecordResult {
+        try wrap("record poll of \(r.feedURL)") {
+            var result = RecordResult()
+            try db.inTransaction {
+                result = try recordPoll(db, r)
+                return .commit
+            }
+            return result
+        }
     }
 
     private func recordPoll(_ db: Database, _ r: WaitingPoll) throws -> RecordResult {
         try recordPoll(
             db, feedURL: r.feedURL, poll: r.poll, stories: r.stories, duplicateWindow: r.duplicateWindow,
             decide: r.decide, health: r.health)
-    }
-
-    private static func storeError(_ error: any Error, recording url: String) -> StoreError {
-        error as? StoreError ?? StoreError(operation: "record poll of \(url)", underlying: "\(error)")
     }
 }
 
