@@ -43,7 +43,7 @@ python3 bench/parse_bench.py --corpus "$WORK/corpus" --feedwatch .build/release/
 ( cd "$WORK/corpus" && ls feeds/*.xml > setAB.list && ls big/*.xml >> setAB.list )
 python3 bench/poll_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/release/feedwatch" \
   --nginx-conf "$SHARED/bench/nginx/nginx.conf.in" --work "$WORK/poll"
-python3 bench/match_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/release/feedwatch" \
+python3 bench/match_bench.py --generator "$SHARED/bench/gen_corpus.py" --feedwatch "$PWD/.build/release/feedwatch" \
   --config config/feedwatch.toml --vocabulary "$SHARED/corpus/dev" --work "$WORK" --runs "$RUNS"
 python3 bench/deliver_bench.py --feedwatch "$PWD/.build/release/feedwatch" --work "$WORK/deliver" --runs "$RUNS"
 # The store: new-or-seen classification with 1M and 10M stories already recorded (its own package,
