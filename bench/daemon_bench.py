@@ -2,6 +2,7 @@
 """The daemon's memory over time: idle RSS, and RSS after 10, 100, 500 and 1,000 poll cycles.
 
 Usage: daemon_bench.py --feedwatch BIN --work DIR [--idle-feeds 1000] [--feeds 10] [--cycles 1000]
+                       [--port PORT]
 
 A loopback nginx serves the feeds (ETag on, so an unchanged feed costs a 304). The daemon runs
 with interval = min_interval = 1 s, one watch, a JSON-lines output and the metrics endpoint; one

@@ -42,6 +42,23 @@ def generated_watch(i, rng, vocab):
     b = " OR ".join(term() for _ in range(3))
     return f'[[watch]]\nname = "w{i}"\nmatch = \'({a}) AND ({b}) NOT {rng.choice(vocab)}\'\noutputs = ["null"]\n'
 
+def first_feeds(corpus, stories):
+    """The corpus's first feeds, in order, until `stories` stories; None when it holds fewer
+    (or has not been generated)."""
+    manifest = os.path.join(corpus, "manifest.tsv")
+    if not os.path.exists(manifest):
+        return None
+    names, total = [], 0
+    with open(manifest) as f:
+        next(f)
+        for row in f:
+            name, _, items = row.split("\t")[:3]
+            names.append(name)
+            total += int(items)
+            if total >= stories:
+                return names
+    return None
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--generator", required=True, help="../shared/bench/gen_corpus.py")
@@ -53,23 +70,14 @@ def main():
     ap.add_argument("--vocabulary", required=True, help="a folder of real feeds whose titles give the watch words")
     a = ap.parse_args()
     corpus = os.path.join(os.path.abspath(a.work), "match-corpus")
-    stories = 0
-    for attempt in range(2):
-        names = []
-        stories = 0
-        if os.path.exists(os.path.join(corpus, "manifest.tsv")):
-            for row in list(open(os.path.join(corpus, "manifest.tsv")))[1:]:
-                if stories >= a.stories:
-                    break
-                name, _, items = row.split("\t")[:3]
-                names.append(name)
-                stories += int(items)
-        if stories >= a.stories:
-            break
+    names = first_feeds(corpus, a.stories)
+    if names is None:
         # Feeds hold 33 stories on average: 3,400 feeds give 109,223.
-        files = a.stories * 34 // 1000
-        subprocess.run(["python3", a.generator, corpus, "--files", str(files), "--big-mb", "0"],
+        subprocess.run(["python3", a.generator, corpus, "--files", str(a.stories * 34 // 1000), "--big-mb", "0"],
                        check=True, stdout=subprocess.DEVNULL)
+        names = first_feeds(corpus, a.stories)
+        if names is None:
+            raise SystemExit(f"{corpus}: fewer than {a.stories} stories generated")
     with open(os.path.join(corpus, "match.list"), "w") as f:
         f.write("\n".join(names) + "\n")
     vocab = vocabulary(a.vocabulary)
