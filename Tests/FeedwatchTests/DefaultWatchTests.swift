@@ -72,6 +72,22 @@ struct DefaultWatchTests {
         }
     }
 
+    @Test("the Islamic State's full name does not place a story in Iraq")
+    func islamicStateFullName() throws {
+        // A real story of ../shared/corpus/dev (an Indian paper, June 2016): the summary spells out
+        // the name, and nothing else in it is about Iraq.
+        let elsewhere = StoryText(
+            title: "Alert sounded in State after Orlando attack",
+            summary:
+                "With Islamic State of Iraq and Syria (ISIS) reportedly owning responsibility for the bloodshed at the gay "
+                + "night club in Orlando on Sunday, the police sounded alert in the State.")
+        #expect(try Self.matcher().match(elsewhere).isEmpty)
+        let inIraq = StoryText(
+            title: "Militants attack army post",
+            summary: "Fighters of the Islamic State of Iraq and Syria (ISIS) attacked an Iraqi army post near Kirkuk.")
+        #expect(try !Self.matcher().match(inIraq).isEmpty)
+    }
+
     @Test("a long article that names Iraq only in its body is not an Iraq story")
     func bodyOnly() throws {
         let story = StoryText(
