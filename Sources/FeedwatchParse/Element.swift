@@ -14,7 +14,7 @@ enum Element: Hashable {
     // Extensions
     case contentEncoded, dcCreator, dcDate, dcSubject, dcTitle, dcDescription, dcContributor, dctermsIssued,
         dctermsCreated, dctermsModified, mediaContent, mediaThumbnail, syUpdatePeriod, syUpdateFrequency,
-        xhtmlBody, xhtmlDiv, itunesAuthor, itunesSummary, mediaTitle, mediaDescription
+        xhtmlBody, xhtmlDiv, itunesAuthor, itunesSummary, itunesCategory, mediaTitle, mediaDescription
     // Non-standard body elements seen in RSS: <body>, <fullitem>, <summary>, CDF's <abstract>
     case body, fullitem, rssSummary, abstract
     // HTML as a root: a web page, not a feed
@@ -105,7 +105,8 @@ enum Element: Hashable {
         case .content: return local == "encoded" ? .contentEncoded : .other
         case .dc:
             switch local {
-            case "creator": return .dcCreator
+            // dc:author is no Dublin Core element, but feeds write it for dc:creator.
+            case "creator", "author": return .dcCreator
             case "date": return .dcDate
             case "subject": return .dcSubject
             case "title": return .dcTitle
@@ -145,6 +146,7 @@ enum Element: Hashable {
             switch local {
             case "author": return .itunesAuthor
             case "summary": return .itunesSummary
+            case "category": return .itunesCategory
             default: return .other
             }
         case .other: return .other

@@ -54,6 +54,8 @@ final class FeedBuilder {
         var entry = Entry()
         var titleRank = 0, linkRank = 0, summaryRank = 0, contentRank = 0, idRank = 0, publishedRank = 0
         var updatedRank = 0
+        /// Whether a summary element (description, summary, …) was read, even an empty one.
+        var summaryDeclared = false
         /// RSS `guid isPermaLink` (true unless said otherwise): the guid may stand in for a link.
         var guidIsPermaLink = true
         var guid: String?
@@ -285,6 +287,10 @@ final class FeedBuilder {
         case .description, .atomSummary: begin(.summary(3), kind: textKind(element, attributes), base: base)
         case .dcDescription, .abstract: begin(.summary(2), kind: .html, base: base)
         case .itunesSummary: begin(.summary(1), kind: .plain, base: base)
+        // YouTube's feeds describe a video only in media:group/media:description.
+        case .mediaDescription:
+            let type = attributes.value(local: "type")?.trimmingASCIIWhitespace().lowercased()
+            begin(.summary(0), kind: type == "html" ? .html : .plain, base: base)
         case .contentEncoded, .atomContent:
             if element == .atomContent, attributes.value(local: "src") != nil { return }
             begin(.content(3), kind: textKind(element, attributes), base: base)
@@ -315,6 +321,9 @@ final class FeedBuilder {
                 begin(.category, kind: .plain, base: base)
             }
         case .dcSubject: begin(.category, kind: .plain, base: base)
+        case .itunesCategory:
+            // Podcasts name their category in an attribute; a subcategory nests inside.
+            if let text = attributes.value(local: "text") { appendCategory(text) }
         case .atomCategory:
             if let term = attributes.value(local: "term") ?? attributes.value(local: "label") { appendCategory(term) }
         case .enclosure:
@@ -493,6 +502,14 @@ final class FeedBuilder {
         case .title(let rank):
             if rank >= d.titleRank && !text.isEmpty { (d.entry.title, d.titleRank) = (text, rank) }
         case .summary(let rank):
+            // Rank 0 is media:description: the entry's summary only where the entry has no summary
+            // element at all, not even an empty one (NYT writes an image's caption there beside an
+            // empty <description>; feedparser reads it the same way).
+            if rank > 0 {
+                d.summaryDeclared = true
+            } else if d.summaryDeclared {
+                break
+            }
             if rank >= d.summaryRank && !text.isEmpty { (d.entry.summary, d.summaryRank) = (text, rank) }
         case .content(let rank):
             if rank >= d.contentRank && !text.isEmpty { (d.entry.content, d.contentRank) = (text, rank) }

@@ -5,6 +5,7 @@
 /// (`&nbsp;`, `&eacute;`) and every bare ampersand (`AT&T`, `?a=1&b=2`) with the text around it.
 /// Outside CDATA sections and comments, this rewriter turns:
 /// - an HTML5 named reference into numeric references (`&eacute;` -> `&#xE9;`);
+/// - a numeric reference to a C1 control into the windows-1252 character (`&#146;` -> `&#x2019;`);
 /// - an unknown name into literal text (`&foo;` -> `&amp;foo;`), which is what a browser shows;
 /// - an ampersand that starts no reference into `&amp;`.
 /// The five XML entities and well-formed numeric references pass unchanged. Leading whitespace
@@ -148,6 +149,11 @@ struct ReferenceRewriter {
             while j < n && j - start < Self.lookahead && Self.isDigit(s[j], hex: hex) { j += 1 }
             if j == n && !final && j - start < Self.lookahead { return .incomplete }
             if j > digitsStart && j < n && s[j] == 0x3B {
+                if let c1 = Self.c1Control(s, digits: digitsStart..<j, hex: hex) {
+                    // HTML5 reads "&#146;" as windows-1252 does the byte 146 (’): old publishing
+                    // tools wrote their curly quotes and dashes that way.
+                    return .named([Windows1252.scalar(c1)], j + 1 - start)
+                }
                 // XML spells the hexadecimal marker in lower case only; HTML accepts "&#X41;".
                 return hex && s[start + 2] == 0x58 ? .lowercaseHex(j + 1 - start) : .keep(j + 1 - start)
             }
@@ -160,6 +166,18 @@ struct ReferenceRewriter {
         if Self.isXMLName(name) { return .keep(j + 1 - start) }
         if let scalars = HTMLEntities.lookup(name) { return .named(scalars, j + 1 - start) }
         return .bareAmpersand
+    }
+
+    /// The value of a numeric reference's digits when it names a C1 control (0x80-0x9F).
+    private static func c1Control(_ s: UnsafeBufferPointer<UInt8>, digits: Range<Int>, hex: Bool) -> UInt8? {
+        var value: UInt32 = 0
+        for k in digits {
+            let b = s[k]
+            let digit = b <= 0x39 ? UInt32(b - 0x30) : UInt32((b | 0x20) - 0x61 + 10)
+            value = value * (hex ? 16 : 10) + digit
+            if value > 0x9F { return nil }
+        }
+        return value >= 0x80 ? UInt8(value) : nil
     }
 
     @inline(__always)

@@ -1,0 +1,72 @@
+import FeedwatchModel
+import FeedwatchParse
+import Testing
+
+/// Extensions and old habits of real feeds that carry a story's text or tags outside the core
+/// RSS and Atom elements.
+@Suite("feed extensions and publishing habits")
+struct FeedExtensionTests {
+    private func entries(_ document: String) -> [Entry] {
+        let parser = FeedParser(documentURL: "https://example.com/feed.xml")
+        parser.consume(Array(document.utf8))
+        let outcome = parser.finish()
+        #expect(outcome.problem == nil, "\(String(describing: outcome.problem))")
+        return outcome.entries
+    }
+
+    @Test("a YouTube entry's description (media:group/media:description) is its summary")
+    func youTubeDescription() {
+        let found = entries(
+            """
+            <feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">
+            <entry><id>yt:video:abc</id><title>Weathered</title>
+              <media:group><media:title>Weathered</media:title>
+                <media:description>Check out Weathered on PBS Terra.</media:description></media:group>
+            </entry></feed>
+            """)
+        #expect(found.map(\.summary) == ["Check out Weathered on PBS Terra."])
+    }
+
+    @Test("an image's caption (media:description) does not stand in for an empty description")
+    func captionBesideEmptyDescription() {
+        let found = entries(
+            """
+            <rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>t</title>
+            <item><title>A</title><link>https://example.com/a</link><description></description>
+              <media:content url="https://example.com/a.jpg" medium="image"/>
+              <media:description>Sunrise over the harbour.</media:description></item>
+            <item><title>B</title><link>https://example.com/b</link><description>The story.</description>
+              <media:description>A caption.</media:description></item>
+            </channel></rss>
+            """)
+        #expect(found.map(\.summary) == ["", "The story."])
+    }
+
+    @Test("a podcast episode's itunes:category and an item's dc:author are read")
+    func itunesCategoryAndDCAuthor() {
+        let found = entries(
+            """
+            <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+                 xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>
+            <item><title>Episode 1</title><link>https://example.com/1</link>
+              <itunes:category text="Technology"><itunes:category text="Podcasting"/></itunes:category>
+              <dc:author>Example editor</dc:author></item>
+            </channel></rss>
+            """)
+        #expect(found.first?.categories == ["Technology", "Podcasting"])
+        #expect(found.first?.authors == ["Example editor"])
+    }
+
+    @Test("numeric references to C1 controls read as windows-1252 (&#146; is ’), as HTML5 reads them")
+    func windows1252References() {
+        let found = entries(
+            """
+            <rss version="2.0"><channel><title>t</title>
+            <item><title>don&#146;t &#147;quote&#148; &#x96; dash</title><link>https://example.com/1</link>
+              <description>caf&#233; &#128;5</description></item>
+            </channel></rss>
+            """)
+        #expect(found.first?.title == "don’t “quote” – dash")
+        #expect(found.first?.summary == "café €5")
+    }
+}
