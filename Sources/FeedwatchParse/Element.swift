@@ -14,7 +14,7 @@ enum Element: Hashable {
     // Extensions
     case contentEncoded, dcCreator, dcDate, dcSubject, dcTitle, dcDescription, dcContributor, dctermsIssued,
         dctermsCreated, dctermsModified, mediaContent, mediaThumbnail, syUpdatePeriod, syUpdateFrequency,
-        xhtmlBody, xhtmlDiv, itunesAuthor, itunesSummary, itunesCategory, mediaTitle, mediaDescription
+        xhtmlBody, xhtmlDiv, itunesAuthor, itunesSummary, itunesCategory, itunesKeywords, mediaTitle, mediaDescription
     // Non-standard body elements seen in RSS: <body>, <fullitem>, <summary>, CDF's <abstract>
     case body, fullitem, rssSummary, abstract
     // HTML as a root: a web page, not a feed
@@ -147,6 +147,7 @@ enum Element: Hashable {
             case "author": return .itunesAuthor
             case "summary": return .itunesSummary
             case "category": return .itunesCategory
+            case "keywords": return .itunesKeywords
             default: return .other
             }
         case .other: return .other

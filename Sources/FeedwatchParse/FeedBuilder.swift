@@ -32,7 +32,7 @@ final class FeedBuilder {
         case id(Int)
         case published(Int)
         case updated(Int)
-        case guid, dcDate, author, category, authorName, authorEmail
+        case guid, dcDate, author, category, keywords, authorName, authorEmail
         case feedTitle(Int)
         case feedLink(Int)
         case ttl, updatePeriod, updateFrequency, skipHour, skipDay
@@ -324,6 +324,7 @@ final class FeedBuilder {
         case .itunesCategory:
             // Podcasts name their category in an attribute; a subcategory nests inside.
             if let text = attributes.value(local: "text") { appendCategory(text) }
+        case .itunesKeywords: begin(.keywords, kind: .plain, base: base)
         case .atomCategory:
             if let term = attributes.value(local: "term") ?? attributes.value(local: "label") { appendCategory(term) }
         case .enclosure:
@@ -540,6 +541,9 @@ final class FeedBuilder {
             if !name.isEmpty { appendUnique(name, \.authors) }
         case .category:
             if !text.isEmpty { appendUnique(text, \.categories) }
+        case .keywords:
+            // itunes:keywords: "salt, pepper, shaker", each one a category (as feedparser reads them).
+            for keyword in text.split(separator: ",") { appendCategory(String(keyword)) }
         default: break
         }
     }

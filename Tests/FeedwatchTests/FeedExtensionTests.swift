@@ -42,7 +42,7 @@ struct FeedExtensionTests {
         #expect(found.map(\.summary) == ["", "The story."])
     }
 
-    @Test("a podcast episode's itunes:category and an item's dc:author are read")
+    @Test("a podcast episode's itunes:category and itunes:keywords are categories; an item's dc:author is read")
     func itunesCategoryAndDCAuthor() {
         let found = entries(
             """
@@ -50,10 +50,11 @@ struct FeedExtensionTests {
                  xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>
             <item><title>Episode 1</title><link>https://example.com/1</link>
               <itunes:category text="Technology"><itunes:category text="Podcasting"/></itunes:category>
+              <itunes:keywords>salt, pepper,shaker</itunes:keywords>
               <dc:author>Example editor</dc:author></item>
             </channel></rss>
             """)
-        #expect(found.first?.categories == ["Technology", "Podcasting"])
+        #expect(found.first?.categories == ["Technology", "Podcasting", "salt", "pepper", "shaker"])
         #expect(found.first?.authors == ["Example editor"])
     }
 
