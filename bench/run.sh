@@ -11,7 +11,7 @@ RUNS=${RUNS:-5}
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
 missing=""
-for p in sfeed libxml2-utils python3 nginx-light newsboat curl gzip; do
+for p in sfeed libxml2-utils python3 python3-venv nginx-light newsboat curl gzip; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -45,6 +45,14 @@ python3 bench/poll_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/rel
   --nginx-conf "$SHARED/bench/nginx/nginx.conf.in" --work "$WORK/poll"
 python3 bench/match_bench.py --generator "$SHARED/bench/gen_corpus.py" --feedwatch "$PWD/.build/release/feedwatch" \
   --config config/feedwatch.toml --vocabulary "$SHARED/corpus/dev" --work "$WORK" --runs "$RUNS"
+# Parser agreement: feedwatch beside fastfeedparser (from PyPI, in a venv of its own).
+if [ ! -x "$WORK/venv/bin/python" ] || ! "$WORK/venv/bin/python" -c 'import fastfeedparser' 2>/dev/null; then
+  python3 -m venv "$WORK/venv" >&2 && "$WORK/venv/bin/pip" install -q "fastfeedparser==${FASTFEEDPARSER:-0.6.5}" >&2 \
+    || echo "fastfeedparser could not be installed; agreement is shown for feedwatch alone" >&2
+fi
+peer=()
+"$WORK/venv/bin/python" -c 'import fastfeedparser' 2>/dev/null && peer=(--peer-python "$WORK/venv/bin/python")
+python3 bench/agreement.py --shared "$SHARED" --feedwatch .build/release/feedwatch --work "$WORK/agreement" "${peer[@]}"
 python3 bench/deliver_bench.py --feedwatch "$PWD/.build/release/feedwatch" --work "$WORK/deliver" --runs "$RUNS"
 # The store: new-or-seen classification with 1M and 10M stories already recorded (its own package,
 # so that it never slows feedwatch's build). STORE_SIZES overrides the sizes.
