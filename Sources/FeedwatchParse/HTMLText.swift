@@ -86,7 +86,8 @@ enum HTMLText {
                 textStart = i
             } else if next == 0x21 || next == 0x3F {  // <! or <?
                 // Comments end at "-->", or failing that at the first ">" (SGML-style comments
-                // such as "<!-- -- x >"); declarations and processing instructions end at ">". One
+                // such as "<!-- -- x >"), or failing that at the end of the text, as HTML5 reads
+                // an unclosed comment. Declarations and processing instructions end at ">"; one
                 // that never ends is text, so "<!DOCTYPE" quoted in a title survives.
                 let end: Int?
                 if hasPrefix(s, at: i, "<![CDATA[") {
@@ -97,7 +98,7 @@ enum HTMLText {
                     textStart = i
                     continue
                 } else if hasPrefix(s, at: i, "<!--") {
-                    end = find(s, "-->", from: i + 4).map { $0 + 2 } ?? findByte(s, 0x3E, from: i + 4)
+                    end = find(s, "-->", from: i + 4).map { $0 + 2 } ?? findByte(s, 0x3E, from: i + 4) ?? n - 1
                 } else {
                     end = findByte(s, 0x3E, from: i + 2)
                 }

@@ -58,6 +58,19 @@ struct FeedExtensionTests {
         #expect(found.first?.authors == ["Example editor"])
     }
 
+    @Test("markup in an HTML title: an unclosed comment runs to the end, an unclosed declaration is text")
+    func unclosedComment() {
+        let found = entries(
+            """
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <entry><id>1</id><title type="html">safe&lt;!-- the rest</title></entry>
+            <entry><id>2</id><title type="html">Quoting &lt;!DOCTYPE html</title></entry>
+            <entry><id>3</id><title type="html">a &lt;!-- note --&gt;b</title></entry>
+            </feed>
+            """)
+        #expect(found.map(\.title) == ["safe", "Quoting <!DOCTYPE html", "a b"])
+    }
+
     @Test("numeric references to C1 controls read as windows-1252 (&#146; is ’), as HTML5 reads them")
     func windows1252References() {
         let found = entries(
