@@ -72,6 +72,27 @@ struct DefaultWatchTests {
         }
     }
 
+    /// Tests/Fixtures/iraq-coalition-stories.tsv: label, tab, headline, tab, summary.
+    static let labelledStories: [(wanted: Bool, story: StoryText)] = {
+        let path = Paths.repository.appendingPathComponent("Tests/Fixtures/iraq-coalition-stories.tsv").path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard !line.hasPrefix("#"), parts.count == 3 else { return nil }
+            return (parts[0] == "1", StoryText(title: String(parts[1]), summary: String(parts[2])))
+        }
+    }()
+
+    @Test("labelled stories read with their summaries: Iraq in a summary does not make another war's story")
+    func labelledStories() throws {
+        #expect(Self.labelledStories.count >= 20, "the fixture is missing or short")
+        let matcher = try Self.matcher()
+        for (wanted, story) in Self.labelledStories {
+            let matched = !matcher.match(story).isEmpty
+            #expect(matched == wanted, "\(wanted ? "missed" : "false alarm"): \(story.title)")
+        }
+    }
+
     @Test("the Islamic State's full name does not place a story in Iraq")
     func islamicStateFullName() throws {
         // A real story of ../shared/corpus/dev (an Indian paper, June 2016): the summary spells out
