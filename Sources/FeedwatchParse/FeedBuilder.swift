@@ -288,9 +288,7 @@ final class FeedBuilder {
         case .dcDescription, .abstract: begin(.summary(2), kind: .html, base: base)
         case .itunesSummary: begin(.summary(1), kind: .plain, base: base)
         // YouTube's feeds describe a video only in media:group/media:description.
-        case .mediaDescription:
-            let type = attributes.value(local: "type")?.trimmingASCIIWhitespace().lowercased()
-            begin(.summary(0), kind: type == "html" ? .html : .plain, base: base)
+        case .mediaDescription: begin(.summary(0), kind: textKind(element, attributes), base: base)
         case .contentEncoded, .atomContent:
             if element == .atomContent, attributes.value(local: "src") != nil { return }
             begin(.content(3), kind: textKind(element, attributes), base: base)
@@ -437,6 +435,9 @@ final class FeedBuilder {
             case let t? where t.hasPrefix("text/") || t.hasSuffix("+xml") || t.hasSuffix("/xml"): return .plain
             default: return .base64
             }
+        case .mediaDescription:
+            // Media RSS: type="plain" (the default) or "html".
+            return attributes.value(local: "type")?.trimmingASCIIWhitespace().lowercased() == "html" ? .html : .plain
         default:
             return .plain
         }

@@ -35,4 +35,15 @@ enum HTMLEntities {
         if value == 0 { return "\u{FFFD}" }
         return Unicode.Scalar(value) ?? "\u{FFFD}"
     }
+
+    /// A digit's value in a numeric reference (`&#146;`, `&#x2019;`), or nil if it is none.
+    @inline(__always)
+    static func digitValue(_ b: UInt8, radix: UInt32) -> UInt32? {
+        if b >= 0x30 && b <= 0x39 { return UInt32(b - 0x30) }
+        if radix == 16 {
+            let l = b | 0x20
+            if l >= 0x61 && l <= 0x66 { return UInt32(l - 0x61 + 10) }
+        }
+        return nil
+    }
 }

@@ -132,7 +132,7 @@ enum HTMLText {
             }
             let digitsStart = j
             var value: UInt32 = 0
-            while j < n, let d = digitValue(s[j], radix: radix) {
+            while j < n, let d = HTMLEntities.digitValue(s[j], radix: radix) {
                 value = value > 0x10FFFF ? value : value &* radix &+ d
                 j += 1
             }
@@ -240,16 +240,6 @@ enum HTMLText {
 
     @inline(__always) static func isASCIILetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
     @inline(__always) static func isASCIIAlnum(_ b: UInt8) -> Bool { isASCIILetter(b) || (b >= 0x30 && b <= 0x39) }
-
-    @inline(__always)
-    private static func digitValue(_ b: UInt8, radix: UInt32) -> UInt32? {
-        if b >= 0x30 && b <= 0x39 { return UInt32(b - 0x30) }
-        if radix == 16 {
-            let l = b | 0x20
-            if l >= 0x61 && l <= 0x66 { return UInt32(l - 0x61 + 10) }
-        }
-        return nil
-    }
 
     private static func findByte(_ s: UnsafeBufferPointer<UInt8>, _ byte: UInt8, from: Int) -> Int? {
         var i = from

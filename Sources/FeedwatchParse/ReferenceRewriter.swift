@@ -140,22 +140,26 @@ struct ReferenceRewriter {
         var j = start + 1
         if j < n && s[j] == 0x23 {  // &#
             j += 1
-            var hex = false
+            var radix: UInt32 = 10
             if j < n && (s[j] == 0x78 || s[j] == 0x58) {
-                hex = true
+                radix = 16
                 j += 1
             }
             let digitsStart = j
-            while j < n && j - start < Self.lookahead && Self.isDigit(s[j], hex: hex) { j += 1 }
+            var value: UInt32 = 0
+            while j < n && j - start < Self.lookahead, let d = HTMLEntities.digitValue(s[j], radix: radix) {
+                value = min(value &* radix &+ d, 0x11_0000)  // past Unicode either way; no overflow
+                j += 1
+            }
             if j == n && !final && j - start < Self.lookahead { return .incomplete }
             if j > digitsStart && j < n && s[j] == 0x3B {
-                if let c1 = Self.c1Control(s, digits: digitsStart..<j, hex: hex) {
+                if value >= 0x80 && value <= 0x9F {
                     // HTML5 reads "&#146;" as windows-1252 does the byte 146 (’): old publishing
                     // tools wrote their curly quotes and dashes that way.
-                    return .named([Windows1252.scalar(c1)], j + 1 - start)
+                    return .named([HTMLEntities.numeric(value)], j + 1 - start)
                 }
                 // XML spells the hexadecimal marker in lower case only; HTML accepts "&#X41;".
-                return hex && s[start + 2] == 0x58 ? .lowercaseHex(j + 1 - start) : .keep(j + 1 - start)
+                return radix == 16 && s[start + 2] == 0x58 ? .lowercaseHex(j + 1 - start) : .keep(j + 1 - start)
             }
             return .bareAmpersand
         }
@@ -168,27 +172,9 @@ struct ReferenceRewriter {
         return .bareAmpersand
     }
 
-    /// The value of a numeric reference's digits when it names a C1 control (0x80-0x9F).
-    private static func c1Control(_ s: UnsafeBufferPointer<UInt8>, digits: Range<Int>, hex: Bool) -> UInt8? {
-        var value: UInt32 = 0
-        for k in digits {
-            let b = s[k]
-            let digit = b <= 0x39 ? UInt32(b - 0x30) : UInt32((b | 0x20) - 0x61 + 10)
-            value = value * (hex ? 16 : 10) + digit
-            if value > 0x9F { return nil }
-        }
-        return value >= 0x80 ? UInt8(value) : nil
-    }
-
     @inline(__always)
     private static func isNameByte(_ b: UInt8) -> Bool {
         (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
-    }
-
-    @inline(__always)
-    private static func isDigit(_ b: UInt8, hex: Bool) -> Bool {
-        if b >= 0x30 && b <= 0x39 { return true }
-        return hex && ((b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46))
     }
 
     private static func appendNumeric(_ v: UInt32, to out: inout [UInt8]) {

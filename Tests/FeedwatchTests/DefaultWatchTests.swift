@@ -51,15 +51,22 @@ struct DefaultWatchTests {
         #expect(try Self.matcher().match(StoryText(title: title)).isEmpty, "\(title)")
     }
 
-    /// Tests/Fixtures/iraq-coalition-headlines.tsv: label (1 wanted, 0 not), tab, headline.
-    static let labelled: [(wanted: Bool, headline: String)] = {
-        let path = Paths.repository.appendingPathComponent("Tests/Fixtures/iraq-coalition-headlines.tsv").path
+    /// A labelled fixture's rows: label (1 wanted, 0 not), then its tab-separated fields; lines
+    /// starting with "#" are comments.
+    static func labelledRows(_ name: String, fields: Int) -> [(wanted: Bool, fields: [String])] {
+        let path = Paths.repository.appendingPathComponent("Tests/Fixtures/\(name)").path
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
-            guard !line.hasPrefix("#"), let tab = line.firstIndex(of: "\t") else { return nil }
-            return (line[..<tab] == "1", String(line[line.index(after: tab)...]))
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard !line.hasPrefix("#"), parts.count == fields + 1 else { return nil }
+            return (parts[0] == "1", parts.dropFirst().map(String.init))
         }
-    }()
+    }
+
+    /// Tests/Fixtures/iraq-coalition-headlines.tsv: label, tab, headline.
+    static let labelled = labelledRows("iraq-coalition-headlines.tsv", fields: 1).map {
+        (wanted: $0.wanted, headline: $0.fields[0])
+    }
 
     @Test("the labelled headlines: every wanted one caught, every other one left alone")
     func labelledHeadlines() throws {
@@ -73,15 +80,9 @@ struct DefaultWatchTests {
     }
 
     /// Tests/Fixtures/iraq-coalition-stories.tsv: label, tab, headline, tab, summary.
-    static let labelledStories: [(wanted: Bool, story: StoryText)] = {
-        let path = Paths.repository.appendingPathComponent("Tests/Fixtures/iraq-coalition-stories.tsv").path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard !line.hasPrefix("#"), parts.count == 3 else { return nil }
-            return (parts[0] == "1", StoryText(title: String(parts[1]), summary: String(parts[2])))
-        }
-    }()
+    static let labelledStories = labelledRows("iraq-coalition-stories.tsv", fields: 2).map {
+        (wanted: $0.wanted, story: StoryText(title: $0.fields[0], summary: $0.fields[1]))
+    }
 
     @Test("labelled stories read with their summaries: Iraq in a summary does not make another war's story")
     func labelledStories() throws {
