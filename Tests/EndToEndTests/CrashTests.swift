@@ -78,7 +78,7 @@ struct CrashTests {
         do {
             try await SystemdTests.waitUntil(timeout: 60, "every matching story in both outputs") {
                 let inFile = Set(
-                    try OnceTests.lines(jsonl).compactMap { ($0["story"] as? [String: Any])?["id"] as? String })
+                    try OnceTests.linesSoFar(jsonl).compactMap { ($0["story"] as? [String: Any])?["id"] as? String })
                 let hooked = Set(hooks.withLock { $0 }.compactMap { WebhookDeliveryTests.guid($0.body) })
                 return inFile.isSuperset(of: wanted) && hooked.isSuperset(of: wanted)
             }

@@ -26,7 +26,7 @@ struct LogrotateTests {
         let daemon = try BinaryRun.start(["run", "--config", config])
         let file = dir.path("log/events.jsonl")
         func guids(_ path: String) throws -> [String] {
-            try OnceTests.lines(path).compactMap { ($0["story"] as? [String: Any])?["id"] as? String }
+            try OnceTests.linesSoFar(path).compactMap { ($0["story"] as? [String: Any])?["id"] as? String }
         }
         try await SystemdTests.waitUntil("the first story") { try guids(file) == ["r1"] }
 

@@ -67,9 +67,23 @@ struct OnceTests {
 
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
+    /// The events of a file no process is writing: every line must be a whole JSON object.
     static func lines(_ path: String) throws -> [[String: Any]] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
-        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+        return try objects(String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    /// The events a running daemon has finished writing, read as `tail -f` readers do: text after
+    /// the last newline is a line still being written (or a torn one the daemon cuts off when it
+    /// opens the file), not an event yet.
+    static func linesSoFar(_ path: String) throws -> [[String: Any]] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try objects(String(decoding: data[..<(data.lastIndex(of: 0x0A) ?? data.startIndex)], as: UTF8.self))
+    }
+
+    private static func objects(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map {
             guard let o = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] else {
                 throw TestSupportError("not a JSON object: \($0)")
             }

@@ -38,7 +38,7 @@ struct SystemdTests {
     }
 
     static func titles(_ dir: TemporaryDirectory) throws -> [String] {
-        try OnceTests.lines(dir.path("log/events.jsonl")).compactMap {
+        try OnceTests.linesSoFar(dir.path("log/events.jsonl")).compactMap {
             ($0["story"] as? [String: Any])?["title"] as? String
         }
     }
