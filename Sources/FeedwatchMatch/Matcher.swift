@@ -36,11 +36,15 @@ public final class Matcher: Sendable {
         enum Kind: UInt8, Sendable {
             /// Push whether term `argument` occurs.
             case term
-            /// Pop `argument` values, push whether all (and) or any (or) is true.
-            case and, or
+            /// Between the items of an OR: when the value on top is true, so is the OR: go to
+            /// step `argument` (its end), keeping it; else drop it and go on to the next item.
+            case orElse
+            /// Between the items of an AND: when the value on top is false, so is the AND: go to
+            /// step `argument`, keeping it; else drop it and go on.
+            case andThen
             /// Pop one value, push its negation.
             case not
-            /// Push whether NEAR sub-expression `argument` (of `nears`) holds.
+            /// Push whether NEAR test `argument` (of `nears`) holds.
             case near
             /// Push whether any term of list `argument` occurs: `lists[argument]` is the count,
             /// the terms follow. An OR of terms (an alias, an `any` list) in one step, read until
@@ -55,10 +59,11 @@ public final class Matcher: Sendable {
         let argument: Int32
 
         /// Appends `n`'s program (a watch's whole expression when `top`); returns the stack
-        /// depth it needs.
+        /// depth it needs. An AND or OR stops at the first item that decides it, so a costly item
+        /// (NEAR) written after a cheap one runs only when the cheap one leaves the answer open.
         @discardableResult
         static func compile(
-            _ n: Node, into program: inout [Step], lists: inout [Int32], nears: inout [Node], top: Bool = false
+            _ n: Node, into program: inout [Step], lists: inout [Int32], nears: inout [NearTest], top: Bool = false
         ) -> Int {
             switch n {
             case .term(let i):
@@ -77,19 +82,24 @@ public final class Matcher: Sendable {
                 }
                 return depth
             case .and(let items), .or(let items):
-                var depth = 0
+                let kind: Kind = if case .and = n { .andThen } else { .orElse }
+                var depth = 1
+                var exits: [Int] = []
                 for (k, item) in items.enumerated() {
-                    depth = max(depth, k + compile(item, into: &program, lists: &lists, nears: &nears))
+                    depth = max(depth, compile(item, into: &program, lists: &lists, nears: &nears))
+                    if k < items.count - 1 {
+                        exits.append(program.count)
+                        program.append(Step(kind: kind, argument: 0))
+                    }
                 }
-                let kind: Kind = if case .and = n { .and } else { .or }
-                program.append(Step(kind: kind, argument: Int32(items.count)))
-                return max(depth, 1)
+                for k in exits { program[k] = Step(kind: kind, argument: Int32(program.count)) }
+                return depth
             case .not(let inner):
                 let depth = compile(inner, into: &program, lists: &lists, nears: &nears)
                 program.append(Step(kind: .not, argument: 0))
                 return depth
-            case .near:
-                nears.append(n)
+            case .near(let a, let b, let distance):
+                nears.append(NearTest(left: NearTest.terms(of: a), right: NearTest.terms(of: b), distance: distance))
                 program.append(Step(kind: .near, argument: Int32(nears.count - 1)))
                 return 1
             }
@@ -112,8 +122,8 @@ public final class Matcher: Sendable {
     private let steps: [Step]
     /// The term lists of `anyTerm` steps, each its count and then its terms.
     private let lists: [Int32]
-    /// NEAR sub-expressions of every watch, which need the hits' positions: evaluated on the tree.
-    private let nears: [Node]
+    /// NEAR sub-expressions of every watch, which need the hits' positions.
+    private let nears: [NearTest]
     /// The deepest stack any program needs.
     private let stackDepth: Int
     /// Per term, the watches it anchors: `anchored[anchorStart[t] ..< anchorStart[t + 1]]`. A
@@ -217,7 +227,7 @@ public final class Matcher: Sendable {
         }
         var steps: [Step] = []
         var lists: [Int32] = []
-        var nears: [Node] = []
+        var nears: [NearTest] = []
         var depth = 1
         var compiled: [CompiledWatch] = []
         var programs: [Program] = []
@@ -370,11 +380,6 @@ public final class Matcher: Sendable {
             regexHits.append(h)
             present[t >> 6] |= 1 << UInt64(t & 63)
         }
-
-        func all(of term: Int) -> [Hit] {
-            let t = Int32(term)
-            return hits.filter { $0.term == t } + regexHits.filter { $0.term == t }
-        }
     }
 
     /// The watches `story` matches, each with its explanation, in configuration order.
@@ -491,33 +496,24 @@ public final class Matcher: Sendable {
     ) -> Bool {
         let present = found.present
         var top = 0
-        for k in Int(program.start)..<Int(program.end) {
+        var k = Int(program.start)
+        let end = Int(program.end)
+        while k < end {
             let step = steps[k]
             let a = Int(step.argument)
+            k += 1
             switch step.kind {
             case .term:
                 stack[top] = present[a >> 6] & (1 << UInt64(a & 63)) != 0
                 top += 1
-            case .and:
-                var all = true
-                for _ in 0..<a {
-                    top -= 1
-                    all = all && stack[top]
-                }
-                stack[top] = all
-                top += 1
-            case .or:
-                var any = false
-                for _ in 0..<a {
-                    top -= 1
-                    any = any || stack[top]
-                }
-                stack[top] = any
-                top += 1
+            case .orElse:
+                if stack[top - 1] { k = a } else { top -= 1 }
+            case .andThen:
+                if !stack[top - 1] { k = a } else { top -= 1 }
             case .not:
                 stack[top - 1].toggle()
             case .near:
-                stack[top] = evaluate(nears[a], found)
+                stack[top] = nears[a].holds(found)
                 top += 1
             case .anyTerm:
                 var any = false
@@ -538,18 +534,52 @@ public final class Matcher: Sendable {
         return top > 0 && stack[top - 1]
     }
 
-    /// The tree form, for NEAR (which needs the hits' positions, not only their presence).
-    private func evaluate(_ n: Node, _ found: Found) -> Bool {
-        switch n {
-        case .term(let i): return found.occurs(i)
-        case .and(let items): return items.allSatisfy { evaluate($0, found) }
-        case .or(let items): return items.contains { evaluate($0, found) }
-        case .not(let inner): return !evaluate(inner, found)
-        case .near(let a, let b, let distance):
-            let left = hitsOf(a, found)
-            let right = hitsOf(b, found)
-            for x in left {
-                for y in right where x.field == y.field && x.position >= 0 && y.position >= 0 {
+    /// A NEAR test: the terms of each side (a term, or an OR of terms: what NEAR takes) as bit
+    /// sets over term ids, and the largest number of words allowed between a hit of one side and
+    /// a hit of the other in the same field.
+    private struct NearTest: Sendable {
+        let left: [UInt64]
+        let right: [UInt64]
+        let distance: Int32
+
+        init(left: [Int], right: [Int], distance: Int) {
+            func bits(_ ids: [Int]) -> [UInt64] {
+                var set = [UInt64](repeating: 0, count: (ids.max() ?? -1) / 64 + 1)
+                for t in ids { set[t >> 6] |= 1 << UInt64(t & 63) }
+                return set
+            }
+            self.left = bits(left)
+            self.right = bits(right)
+            self.distance = Int32(clamping: distance)
+        }
+
+        /// The terms whose hits count for one side: a term, or each term of an OR of terms.
+        static func terms(of n: Node) -> [Int] {
+            switch n {
+            case .term(let i): return [i]
+            case .or(let items): return items.flatMap(terms)
+            default: return []
+            }
+        }
+
+        @inline(__always)
+        private static func has(_ set: [UInt64], _ t: Int32) -> Bool {
+            let w = Int(t) >> 6
+            return w < set.count && set[w] & (1 << UInt64(t & 63)) != 0
+        }
+
+        private static func anyPresent(_ set: [UInt64], _ present: UnsafeMutablePointer<UInt64>) -> Bool {
+            for (w, bits) in set.enumerated() where bits & present[w] != 0 { return true }
+            return false
+        }
+
+        /// Whether the story has the two sides near each other: first whether each side occurs
+        /// at all (a bit set test), then one walk over the story's hits per hit of the left side.
+        /// Regular expressions' hits have no word position and never count.
+        func holds(_ found: Found) -> Bool {
+            guard Self.anyPresent(left, found.present), Self.anyPresent(right, found.present) else { return false }
+            for x in found.hits where x.position >= 0 && Self.has(left, x.term) {
+                for y in found.hits where y.field == x.field && y.position >= 0 && Self.has(right, y.term) {
                     let gap =
                         x.position < y.position
                         ? y.position - (x.position + x.span - 1) : x.position - (y.position + y.span - 1)
@@ -557,14 +587,6 @@ public final class Matcher: Sendable {
                 }
             }
             return false
-        }
-    }
-
-    private func hitsOf(_ n: Node, _ found: Found) -> [Hit] {
-        switch n {
-        case .term(let i): return found.all(of: i)
-        case .or(let items): return items.flatMap { hitsOf($0, found) }
-        default: return []
         }
     }
 

@@ -49,6 +49,32 @@ struct MatcherTests {
     }
 
     @Test(
+        "nested AND, OR, NOT and NEAR: each group decided by its first deciding item, with the same answers",
+        arguments: [
+            ("(Iraq OR (Syria AND NOT Turkey)) AND (troops NEAR/2 base OR drone*)", "Iraq troops at base", true),
+            ("(Iraq OR (Syria AND NOT Turkey)) AND (troops NEAR/2 base OR drone*)", "Syria drone strike", true),
+            (
+                "(Iraq OR (Syria AND NOT Turkey)) AND (troops NEAR/2 base OR drone*)", "Syria and Turkey drone talks",
+                false
+            ),
+            (
+                "(Iraq OR (Syria AND NOT Turkey)) AND (troops NEAR/2 base OR drone*)", "Iraq troops far from any base",
+                false
+            ),
+            ("(Iraq OR (Syria AND NOT Turkey)) AND (troops NEAR/2 base OR drone*)", "Turkey drone", false),
+            ("Iraq AND NOT (football OR (US NEAR/1 embassy))", "Iraq football", false),
+            ("Iraq AND NOT (football OR (US NEAR/1 embassy))", "Iraq US embassy", false),
+            ("Iraq AND NOT (football OR (US NEAR/1 embassy))", "Iraq embassy of the US", true),
+            ("Iraq AND NOT (football OR (US NEAR/1 embassy))", "Iraq talks", true),
+            ("(troops NEAR/3 Iraq) OR (Syria AND (base OR airport))", "Syria airport reopens", true),
+            ("(troops NEAR/3 Iraq) OR (Syria AND (base OR airport))", "troops leave Iraq", true),
+            ("(troops NEAR/3 Iraq) OR (Syria AND (base OR airport))", "Syria talks on troops", false),
+        ])
+    func nestedGroups(expression: String, title: String, expected: Bool) throws {
+        #expect(try Self.matches(expression, Self.title(title)) == expected)
+    }
+
+    @Test(
         "folding: case, diacritics, apostrophes, dashes, abbreviations, NFKC",
         arguments: [
             ("Shiite", "Shi’ite militias", true),
