@@ -3,7 +3,7 @@
 
 The parser issue quotes fastfeedparser's agreement with the feedparser reference; this writes
 its output in the form `feedwatch parse` writes, so that compare.py scores both the same way,
-side by side (`bench/score_parsers.sh`).
+side by side (`bench/agreement.py`).
 
 usage: peer_fastfeedparser.py CORPUS_DIR OUT_DIR FILE...   (FILE relative to CORPUS_DIR)
 """
