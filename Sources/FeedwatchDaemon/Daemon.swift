@@ -61,8 +61,17 @@ public final class Daemon: Sendable {
     {
         self.config = config
         self.logger = logger
+        let notifier = SystemdNotifier(environment: environment)
+        self.notifier = notifier
         do {
-            store = try SQLiteStore(path: config.storePath)
+            store = try SQLiteStore(path: config.storePath) {
+                logger.notice(
+                    "upgrading the store to this version's schema (once; minutes for millions of stories)",
+                    metadata: ["path": "\(config.storePath)"])
+                // Start-up waits for the upgrade: an hour before systemd gives up, not the unit's 90 s.
+                notifier.status("upgrading the store")
+                notifier.extendTimeout(seconds: 3600)
+            }
         } catch {
             throw DaemonError.store("\(error)")
         }
@@ -90,7 +99,6 @@ public final class Daemon: Sendable {
                 metadata: ["output": "\(sink.name)", "bytes": "\(sink.repairedBytes)"])
         }
         feeds = Dictionary(config.feeds.map { ($0.url, $0) }, uniquingKeysWith: { a, _ in a })
-        notifier = SystemdNotifier(environment: environment)
     }
 
     // MARK: - once

@@ -25,6 +25,9 @@ public final class SystemdNotifier: Sendable {
     public func status(_ status: String) { send("STATUS=\(status)") }
     public func reloading() { send("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds())") }
     public func stopping() { send("STOPPING=1") }
+    /// Asks systemd to wait `seconds` more for start-up (or stop) from now: for work whose length
+    /// is known to exceed the unit's timeout, such as upgrading a large store.
+    public func extendTimeout(seconds: Int) { send("EXTEND_TIMEOUT_USEC=\(seconds * 1_000_000)") }
 
     /// Sends `WATCHDOG=1` if half the watchdog interval has passed since the last one.
     public func watchdog() {

@@ -23,7 +23,10 @@ public final class SQLiteStore: Sendable {
     /// Polls waiting to be committed together (`record(…) async`).
     let waiting = WaitingPolls()
 
-    public init(path: String) throws {
+    /// Opens (or creates) the store at `path`, upgrading its schema if an earlier version wrote
+    /// it. `onUpgrade` is called before an upgrade of an existing store starts: some upgrades
+    /// rewrite a table, minutes for millions of stories, and the daemon tells systemd so.
+    public init(path: String, onUpgrade: () -> Void = {}) throws {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         do {
@@ -42,7 +45,12 @@ public final class SQLiteStore: Sendable {
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             }
             pool = try DatabasePool(path: path, configuration: config)
-            try SQLiteStore.migrator.migrate(pool)
+            let migrator = SQLiteStore.migrator
+            let upgrade = try pool.read { db in
+                try !migrator.appliedMigrations(db).isEmpty && !migrator.hasCompletedMigrations(db)
+            }
+            if upgrade { onUpgrade() }
+            try migrator.migrate(pool)
         } catch {
             throw StoreError(operation: "open \(path)", underlying: "\(error)")
         }
@@ -180,6 +188,69 @@ public final class SQLiteStore: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        // v7: the text kept for replays (summary, content, categories, authors) moves to a table of
+        // its own, `story_text`, found through `story.text_id` (NULL when a story has none). In the
+        // story table, which is ordered by feed and key, a row with its text was over the ~1 KB an
+        // index page keeps in place, so most rows spilled into an overflow page of their own, mostly
+        // empty: a cold cycle of 1,000 feeds made a 76 MB store, 34 MB of it unused, and every
+        // insert wrote that page too. `story_text` is appended to in rowid order, its rows packed.
+        // The story table is rebuilt once without the text columns (one pass; a row's text keeps
+        // the row's position in key order as its id). A trigger drops a story's text with the
+        // story, whatever deletes it (retention, a removed feed, the feed row's cascade).
+        m.registerMigration("v7") { db in
+            let hasText = "s.summary != '' OR s.content != '' OR s.categories != '' OR s.authors != ''"
+            let kept = """
+                feed_id, key, key_source, content_hash, link_hash, text_hash, title, link, published,
+                first_seen_at, last_seen_at, title_hash, body_hash, left_at, copy_of_feed, copy_of_key, copy_by
+                """
+            try db.execute(
+                sql: """
+                    CREATE TABLE story_text (
+                        id INTEGER PRIMARY KEY,
+                        summary TEXT NOT NULL,
+                        content TEXT NOT NULL,
+                        categories TEXT NOT NULL,
+                        authors TEXT NOT NULL
+                    );
+                    INSERT INTO story_text(id, summary, content, categories, authors)
+                        SELECT n, summary, content, categories, authors FROM (
+                            SELECT row_number() OVER (ORDER BY s.feed_id, s.key) AS n, s.* FROM story s)
+                        WHERE summary != '' OR content != '' OR categories != '' OR authors != '';
+                    CREATE TABLE story_new (
+                        feed_id INTEGER NOT NULL REFERENCES feed(id) ON DELETE CASCADE,
+                        key BLOB NOT NULL,
+                        key_source TEXT NOT NULL,
+                        content_hash BLOB NOT NULL,
+                        link_hash BLOB,
+                        text_hash BLOB NOT NULL,
+                        title TEXT NOT NULL,
+                        link TEXT,
+                        published INTEGER,
+                        first_seen_at INTEGER NOT NULL,
+                        last_seen_at INTEGER NOT NULL,
+                        title_hash BLOB,
+                        body_hash BLOB,
+                        left_at INTEGER,
+                        copy_of_feed INTEGER,
+                        copy_of_key BLOB,
+                        copy_by TEXT,
+                        text_id INTEGER,
+                        PRIMARY KEY (feed_id, key)
+                    ) WITHOUT ROWID;
+                    INSERT INTO story_new(\(kept), text_id)
+                        SELECT \(kept), CASE WHEN \(hasText)
+                            THEN row_number() OVER (ORDER BY s.feed_id, s.key) END
+                        FROM story s;
+                    DROP TABLE story;
+                    ALTER TABLE story_new RENAME TO story;
+                    CREATE INDEX story_by_first_seen ON story(first_seen_at);
+                    CREATE INDEX story_by_left ON story(left_at) WHERE left_at IS NOT NULL;
+                    CREATE INDEX story_by_link ON story(link_hash, feed_id) WHERE link_hash IS NOT NULL;
+                    CREATE INDEX story_by_text ON story(text_hash, feed_id);
+                    CREATE TRIGGER story_text_gone AFTER DELETE ON story WHEN OLD.text_id IS NOT NULL
+                    BEGIN DELETE FROM story_text WHERE id = OLD.text_id; END;
+                    """)
+        }
         return m
     }
 
@@ -215,17 +286,17 @@ public final class SQLiteStore: Sendable {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT s.title, s.link, s.summary, s.content, s.categories, s.authors, s.published,
+                        SELECT s.title, s.link, t.summary, t.content, t.categories, t.authors, s.published,
                             s.first_seen_at, f.url, f.title AS feed_title
-                        FROM story s JOIN feed f ON f.id = s.feed_id
+                        FROM story s JOIN feed f ON f.id = s.feed_id LEFT JOIN story_text t ON t.id = s.text_id
                         WHERE s.first_seen_at >= ? ORDER BY s.first_seen_at, f.url
                         """, arguments: [since.seconds]
                 ).map { row in
                     let list: (String) -> [String] = { $0.isEmpty ? [] : $0.components(separatedBy: "\n") }
                     return StoredStory(
                         feedURL: row["url"], feedTitle: row["feed_title"] ?? "", title: row["title"], link: row["link"],
-                        summary: row["summary"], content: row["content"], categories: list(row["categories"]),
-                        authors: list(row["authors"]),
+                        summary: row["summary"] ?? "", content: row["content"] ?? "",
+                        categories: list(row["categories"] ?? ""), authors: list(row["authors"] ?? ""),
                         published: (row["published"] as Int64?).map { Timestamp(seconds: $0) },
                         firstSeen: Timestamp(seconds: row["first_seen_at"]))
                 }
@@ -503,21 +574,39 @@ public final class SQLiteStore: Sendable {
 
     /// Stores a story not seen before in this feed.
     private func insert(_ db: Database, feedID: Int64, key: Data, story: Story, copy: Original?, now: Int64) throws {
+        let textID = try insertText(db, story)
         try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash,
-                    title, link, published, first_seen_at, last_seen_at, summary, content, categories,
-                    authors, title_hash, body_hash, copy_of_feed, copy_of_key, copy_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    title, link, published, first_seen_at, last_seen_at, title_hash, body_hash, copy_of_feed,
+                    copy_of_key, copy_by, text_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             feedID, key, story.keySource.rawValue, Data(story.contentHash),
             story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
-            story.entry.published?.seconds, now, now, story.entry.summary,
-            Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
-            story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
-            Data(story.titleHash), Data(story.bodyHash), copy?.feedID, copy?.key, copy?.by,
+            story.entry.published?.seconds, now, now, Data(story.titleHash), Data(story.bodyHash), copy?.feedID,
+            copy?.key, copy?.by, textID,
         ])
+        // The story was there already: its text row would belong to nobody.
+        if db.changesCount == 0, let textID {
+            try db.cachedStatement(sql: "DELETE FROM story_text WHERE id = ?").execute(arguments: [textID])
+        }
+    }
+
+    /// Stores the text a replay reads (`story_text`); nil when the story has none.
+    private func insertText(_ db: Database, _ story: Story) throws -> Int64? {
+        let e = story.entry
+        guard !(e.summary.isEmpty && e.content.isEmpty && e.categories.isEmpty && e.authors.isEmpty) else {
+            return nil
+        }
+        try db.cachedStatement(
+            sql: "INSERT INTO story_text(summary, content, categories, authors) VALUES (?, ?, ?, ?)"
+        ).execute(arguments: [
+            e.summary, Self.prefix(e.content, bytes: Self.storedContentBytes), e.categories.joined(separator: "\n"),
+            e.authors.joined(separator: "\n"),
+        ])
+        return db.lastInsertedRowID
     }
 
     /// Keeps a new story's fingerprint for the cross-feed window, found through its bands.
@@ -731,20 +820,22 @@ public final class SQLiteStore: Sendable {
         return change.changes.isEmpty ? .noise(key: stored.key) : .updated(key: stored.key, change)
     }
 
-    /// Stores a story's new version in place of the old one (same feed and key).
+    /// Stores a story's new version in place of the old one (same feed and key), its text too.
     private func replaceVersion(_ db: Database, feedID: Int64, key: Data, story: Story, now: Int64) throws {
+        try db.cachedStatement(
+            sql: "DELETE FROM story_text WHERE id = (SELECT text_id FROM story WHERE feed_id = ? AND key = ?)"
+        ).execute(arguments: [feedID, key])
+        let textID = try insertText(db, story)
         try db.cachedStatement(
             sql: """
                 UPDATE story SET content_hash = ?, link_hash = ?, text_hash = ?, title = ?, link = ?, published = ?,
-                    last_seen_at = ?, summary = ?, content = ?, categories = ?, authors = ?, title_hash = ?, body_hash = ?
+                    last_seen_at = ?, title_hash = ?, body_hash = ?, text_id = ?
                 WHERE feed_id = ? AND key = ?
                 """
         ).execute(arguments: [
             Data(story.contentHash), story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title,
-            story.entry.link, story.entry.published?.seconds, now, story.entry.summary,
-            Self.prefix(story.entry.content, bytes: Self.storedContentBytes),
-            story.entry.categories.joined(separator: "\n"), story.entry.authors.joined(separator: "\n"),
-            Data(story.titleHash), Data(story.bodyHash), feedID, key,
+            story.entry.link, story.entry.published?.seconds, now, Data(story.titleHash), Data(story.bodyHash),
+            textID, feedID, key,
         ])
     }
 

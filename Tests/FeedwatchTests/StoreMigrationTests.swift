@@ -1,0 +1,114 @@
+import FeedwatchModel
+import FeedwatchNormalise
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+@testable import FeedwatchStore
+
+/// A store written by an earlier version opens in this one with nothing lost: what replays read,
+/// and what forgetting removes.
+@Suite("store: upgrading a store written by an earlier version")
+struct StoreMigrationTests {
+    static let t0 = Timestamp(seconds: 1_800_000_000)
+
+    /// A store at schema v6 (stop 19's), with two feeds: stories with text of every kind, and one
+    /// with none.
+    static func v6Store(at path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v6")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO feed(id, url, title) VALUES (1, 'https://a.example/rss', 'A')")
+            try db.execute(sql: "INSERT INTO feed(id, url, title) VALUES (2, 'https://b.example/rss', 'B')")
+            let insert = """
+                INSERT INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash, title, link,
+                    published, first_seen_at, last_seen_at, summary, content, categories, authors)
+                VALUES (?, ?, 'id', ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+                """
+            let rows: [(Int64, UInt8, String, String, String, String, String)] = [
+                (1, 3, "Talks on the coalition", "Baghdad and Washington talk.", "", "Iraq\nUS", "Ann"),
+                (1, 1, "Bare headline", "", "", "", ""),
+                (2, 2, "Advisers stay", "", String(repeating: "Long body. ", count: 300), "", "Bob\nCy"),
+            ]
+            for (feed, k, title, summary, content, categories, authors) in rows {
+                let key = Data(repeating: k, count: 32)
+                try db.execute(
+                    sql: insert,
+                    arguments: [
+                        feed, key, Data(repeating: k &+ 100, count: 32), Data(repeating: k &+ 50, count: 32),
+                        Data(repeating: k &+ 150, count: 32), title, "https://x.example/\(k)",
+                        t0.seconds + Int64(k), t0.seconds + Int64(k), summary, content, categories, authors,
+                    ])
+            }
+        }
+    }
+
+    @Test("a v6 store: replays read every story's text as before, and the story table keeps none")
+    func textSurvivesTheUpgrade() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("feedwatch.db")
+        try Self.v6Store(at: path)
+        let store = try SQLiteStore(path: path)
+        let replayed = try store.stories(firstSeenSince: Self.t0)
+        #expect(replayed.map(\.title) == ["Bare headline", "Advisers stay", "Talks on the coalition"])
+        let byTitle = Dictionary(uniqueKeysWithValues: replayed.map { ($0.title, $0) })
+        #expect(byTitle["Talks on the coalition"]?.summary == "Baghdad and Washington talk.")
+        #expect(byTitle["Talks on the coalition"]?.categories == ["Iraq", "US"])
+        #expect(byTitle["Talks on the coalition"]?.authors == ["Ann"])
+        #expect(byTitle["Advisers stay"]?.content == String(repeating: "Long body. ", count: 300))
+        #expect(byTitle["Advisers stay"]?.authors == ["Bob", "Cy"])
+        #expect(byTitle["Bare headline"]?.summary == "")
+        #expect(byTitle["Bare headline"]?.categories == [])
+        let queue = try DatabaseQueue(path: path)
+        try queue.read { db in
+            let columns = try db.columns(in: "story").map(\.name)
+            #expect(!columns.contains("summary") && !columns.contains("content") && columns.contains("text_id"))
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM story_text") == 2)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM story WHERE text_id IS NULL") == 1)
+            let indexes = try db.indexes(on: "story").map(\.name).filter { !$0.hasPrefix("sqlite_") }.sorted()
+            #expect(indexes == ["story_by_first_seen", "story_by_left", "story_by_link", "story_by_text"])
+            try db.checkForeignKeys()
+        }
+    }
+
+    @Test(
+        "an upgrade is announced before it starts (the daemon tells systemd); a new or current store's opening is not")
+    func upgradeAnnounced() throws {
+        let dir = try TemporaryDirectory()
+        let old = dir.path("old.db")
+        try Self.v6Store(at: old)
+        var announced = 0
+        _ = try SQLiteStore(path: old) { announced += 1 }
+        #expect(announced == 1)
+        _ = try SQLiteStore(path: old) { announced += 1 }
+        _ = try SQLiteStore(path: dir.path("new.db")) { announced += 1 }
+        #expect(announced == 1)
+    }
+
+    @Test("after the upgrade: a new story keeps its text; a forgotten feed's text goes with its stories")
+    func storeWorksAfterTheUpgrade() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("feedwatch.db")
+        try Self.v6Store(at: path)
+        let store = try SQLiteStore(path: path)
+        let fresh = Normaliser.story(
+            Entry(
+                id: "new-1", link: "https://b.example/new-1", title: "A new story",
+                summary: "Militia drones over Erbil", categories: ["Iraq"]))
+        let result = try store.recordInOwnTransaction(
+            feedURL: "https://b.example/rss",
+            poll: PollRecord(
+                polledAt: Self.t0.adding(seconds: 60), status: 200, nextPollAt: Self.t0.adding(seconds: 960)),
+            stories: [fresh], decide: { _ in [] })
+        #expect(result.new == 1)
+        let replayed = try store.stories(firstSeenSince: Self.t0.adding(seconds: 60))
+        #expect(replayed.map(\.summary) == ["Militia drones over Erbil"])
+        #expect(replayed.first?.categories == ["Iraq"])
+        #expect(try store.forget(feedURL: "https://b.example/rss") == 2)
+        let texts = try DatabaseQueue(path: path).read { db in
+            try String.fetchAll(db, sql: "SELECT summary FROM story_text")
+        }
+        #expect(texts == ["Baghdad and Washington talk."], "feed A's one story with text is left")
+    }
+}
