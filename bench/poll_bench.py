@@ -5,8 +5,9 @@ Usage: poll_bench.py --corpus DIR --feedwatch BIN --nginx-conf TEMPLATE --work D
 
 A loopback nginx (../shared/bench/nginx/nginx.conf.in: ETag, Last-Modified, gzip_static) serves N
 feed names cycling over the corpus's 2,000 files. For each N every tool runs a cold cycle (empty
-state) and an unchanged second cycle; wall time, CPU time and peak RSS come from wait4, and the
-share of the feeds answered 304 in the second cycle from nginx's access log. All feeds are on one host, so
+state) and an unchanged second cycle; wall time, CPU time and peak RSS come from wait4; the
+share of the feeds answered 304 in the second cycle, and the TCP connections each cycle opened
+(distinct $connection serial numbers), from nginx's access log. All feeds are on one host, so
 feedwatch runs with per_host = 16 (its default of 2 is for the real web, where feeds are spread
 over many hosts); curl, sfeed_update and newsboat use 16 parallel transfers too.
 """
@@ -30,6 +31,11 @@ def log_lines(path):
             return f.readlines()
     except FileNotFoundError:
         return []
+
+def connections(lines):
+    """The TCP connections a cycle opened: distinct values of nginx's $connection (the log
+    format's fifth field, a serial number per connection) among the cycle's requests."""
+    return len({l.split()[4] for l in lines if len(l.split()) > 4})
 
 def main():
     ap = argparse.ArgumentParser()
@@ -97,24 +103,30 @@ def main():
                 tools.append(("newsboat", 'HOME=%s/nb newsboat -x reload -u %s/urls -c %s/nb/cache.db -C %s/nb/config'
                               % (d, d, d, d)))
             for name, cmd in tools:
+                start = len(log_lines(access))
                 cold = run(cmd)
-                before = len(log_lines(access))
+                middle = len(log_lines(access))
                 warm = run(cmd)
-                lines = log_lines(access)[before:]
-                n304 = sum(1 for l in lines if l.split()[2:3] == ["304"])
-                rows.append((n, name, cold, warm, n304, len(lines)))
+                lines = log_lines(access)
+                cold["conns"] = connections(lines[start:middle])
+                warm["conns"] = connections(lines[middle:])
+                n304 = sum(1 for l in lines[middle:] if l.split()[2:3] == ["304"])
+                rows.append((n, name, cold, warm, n304))
                 if cold["code"] not in (0, 1) and name != "newsboat":
                     print("# %s exited %d: %s" % (name, cold["code"], cold["err"]))
     finally:
         nginx.stop()
     print("\n### Poll cycles (one run each)\n")
-    print("| feeds | tool | cold wall s | cold CPU s | cold peak RSS MB | unchanged wall s | 304 share | vs curl (cold) |")
-    print("|---|---|---|---|---|---|---|---|")
-    curl = {n: c["wall"] for n, name, c, w, k, t in rows if name.startswith("curl")}
-    for n, name, c, w, k, t in rows:
+    print("| feeds | tool | cold wall s | cold CPU s | cold peak RSS MB | cold TCP connections "
+          "| unchanged wall s | unchanged CPU s | unchanged peak RSS MB | unchanged TCP connections | 304 share "
+          "| vs curl (cold) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    curl = {n: c["wall"] for n, name, c, w, k in rows if name.startswith("curl")}
+    for n, name, c, w, k in rows:
         share = "%d%%" % round(100 * min(k, n) / n)
-        print("| %s | %s | %.2f | %.2f | %.0f | %.2f | %s | %.1fx |" % (
-            "{:,}".format(n), name, c["wall"], c["cpu"], c["rss"], w["wall"], share, c["wall"] / curl[n]))
+        print("| %s | %s | %.2f | %.2f | %.0f | %d | %.2f | %.2f | %.0f | %d | %s | %.1fx |" % (
+            "{:,}".format(n), name, c["wall"], c["cpu"], c["rss"], c["conns"], w["wall"], w["cpu"], w["rss"],
+            w["conns"], share, c["wall"] / curl[n]))
 
 if __name__ == "__main__":
     main()
