@@ -46,10 +46,18 @@ public final class SQLiteStore: Sendable {
             }
             pool = try DatabasePool(path: path, configuration: config)
             let migrator = SQLiteStore.migrator
-            let upgrade = try pool.read { db in
-                try !migrator.appliedMigrations(db).isEmpty && !migrator.hasCompletedMigrations(db)
+            let (applied, complete) = try pool.read { db in
+                (try migrator.appliedIdentifiers(db), try migrator.hasCompletedMigrations(db))
             }
-            if upgrade { onUpgrade() }
+            // A newer version's store: its tables are not the ones this version reads and writes.
+            let unknown = applied.subtracting(migrator.migrations)
+            if !unknown.isEmpty {
+                throw StoreError(
+                    operation: "open \(path)",
+                    underlying: "written by a newer feedwatch (schema \(unknown.sorted().joined(separator: ", "))); "
+                        + "run that version, or a copy of the store saved before the upgrade")
+            }
+            if !applied.isEmpty && !complete { onUpgrade() }
             try migrator.migrate(pool)
         } catch {
             throw StoreError(operation: "open \(path)", underlying: "\(error)")

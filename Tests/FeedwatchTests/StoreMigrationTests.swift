@@ -86,6 +86,21 @@ struct StoreMigrationTests {
         #expect(announced == 1)
     }
 
+    @Test("a store a newer version wrote is refused with a clear error, not misread")
+    func newerStoreRefused() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("feedwatch.db")
+        _ = try SQLiteStore(path: path)
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99')")
+        }
+        #expect {
+            _ = try SQLiteStore(path: path)
+        } throws: { error in
+            "\(error)".contains("written by a newer feedwatch (schema v99)") && "\(error)".contains(path)
+        }
+    }
+
     @Test("after the upgrade: a new story keeps its text; a forgotten feed's text goes with its stories")
     func storeWorksAfterTheUpgrade() throws {
         let dir = try TemporaryDirectory()
