@@ -319,7 +319,8 @@ public final class SQLiteStore: Sendable {
         try wrap("read feeds") {
             try pool.read { db in
                 var out: [String: FeedState] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM feed") {
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.feedStateColumns) FROM feed")
+                while let row = try rows.next() {
                     let s = SQLiteStore.feedState(row)
                     out[s.url] = s
                 }
@@ -332,11 +333,19 @@ public final class SQLiteStore: Sendable {
     public func feedState(url: String) throws -> FeedState? {
         try wrap("read feed \(url)") {
             try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM feed WHERE url = ?", arguments: [url]).map(
-                    SQLiteStore.feedState)
+                try Row.fetchOne(db, sql: "SELECT \(Self.feedStateColumns) FROM feed WHERE url = ?", arguments: [url])
+                    .map(SQLiteStore.feedState)
             }
         }
     }
+
+    /// What `FeedState` holds: not the feed's latest listing (`listed`, 64 bytes per story of its
+    /// document), which only the writer reads. `SELECT *` of 10,000 feeds held 20 MB of listings
+    /// at once: an unchanged cycle peaked at 90 MB against the cold cycle's 61.
+    private static let feedStateColumns = """
+        url, title, etag, last_modified, first_polled_at, last_polled_at, last_success_at, last_status,
+        last_error, error_streak, next_poll_at, polls, not_modified, moved_to, moved_count
+        """
 
     private static func feedState(_ row: Row) -> FeedState {
         var s = FeedState(url: row["url"])
