@@ -44,12 +44,19 @@ struct StoreMigrationTests {
         }
     }
 
-    @Test("a v6 store: replays read every story's text as before, and the story table keeps none")
-    func textSurvivesTheUpgrade() throws {
+    /// A v6 store in a temporary directory (kept while the directory lives), opened by this
+    /// version: upgraded.
+    static func upgraded() throws -> (TemporaryDirectory, String, SQLiteStore) {
         let dir = try TemporaryDirectory()
         let path = dir.path("feedwatch.db")
-        try Self.v6Store(at: path)
-        let store = try SQLiteStore(path: path)
+        try v6Store(at: path)
+        return (dir, path, try SQLiteStore(path: path))
+    }
+
+    @Test("a v6 store: replays read every story's text as before, and the story table keeps none")
+    func textSurvivesTheUpgrade() throws {
+        let (dir, path, store) = try Self.upgraded()
+        defer { withExtendedLifetime(dir) {} }
         let replayed = try store.stories(firstSeenSince: Self.t0)
         #expect(replayed.map(\.title) == ["Bare headline", "Advisers stay", "Talks on the coalition"])
         let byTitle = Dictionary(uniqueKeysWithValues: replayed.map { ($0.title, $0) })
@@ -103,10 +110,8 @@ struct StoreMigrationTests {
 
     @Test("after the upgrade: a new story keeps its text; a forgotten feed's text goes with its stories")
     func storeWorksAfterTheUpgrade() throws {
-        let dir = try TemporaryDirectory()
-        let path = dir.path("feedwatch.db")
-        try Self.v6Store(at: path)
-        let store = try SQLiteStore(path: path)
+        let (dir, path, store) = try Self.upgraded()
+        defer { withExtendedLifetime(dir) {} }
         let fresh = Normaliser.story(
             Entry(
                 id: "new-1", link: "https://b.example/new-1", title: "A new story",
