@@ -56,7 +56,9 @@ python3 bench/agreement.py --shared "$SHARED" --feedwatch .build/release/feedwat
 python3 bench/deliver_bench.py --feedwatch "$PWD/.build/release/feedwatch" --work "$WORK/deliver" --runs "$RUNS"
 # The store: new-or-seen classification with 1M and 10M stories already recorded (its own package,
 # so that it never slows feedwatch's build). STORE_SIZES overrides the sizes.
-( cd bench/store && swift build -c release >&2 )
+# A build folder left from an older tree can miss files added to the main package since ("cannot
+# find ... in scope"): build afresh once if the incremental build fails.
+( cd bench/store && { swift build -c release >&2 || { rm -rf .build && swift build -c release >&2; }; } )
 echo
 echo "### Store: new-or-seen classification (polls of 50 stories on random feeds)"
 echo
