@@ -25,12 +25,19 @@ def run(cmd, cwd=None, env=None):
     return dict(wall=wall, cpu=ru.ru_utime + ru.ru_stime, rss=ru.ru_maxrss / 1024,
                 code=os.waitstatus_to_exitcode(status), err=err[-500:])
 
-def log_lines(path):
+def log_size(path):
+    """Where the access log ends now: the next cycle's requests are the lines written past it."""
     try:
-        with open(path) as f:
-            return f.readlines()
+        return os.path.getsize(path)
     except FileNotFoundError:
-        return []
+        return 0
+
+def log_lines(path, start, end):
+    """The lines nginx wrote between two `log_size` readings (the log holds every cycle of every
+    size, tens of megabytes at 10,000 feeds: only the cycle's part is read)."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        return f.read(end - start).decode(errors="replace").splitlines()
 
 def connections(lines):
     """The TCP connections a cycle opened: distinct values of nginx's $connection (the log
@@ -103,14 +110,14 @@ def main():
                 tools.append(("newsboat", 'HOME=%s/nb newsboat -x reload -u %s/urls -c %s/nb/cache.db -C %s/nb/config'
                               % (d, d, d, d)))
             for name, cmd in tools:
-                start = len(log_lines(access))
+                start = log_size(access)
                 cold = run(cmd)
-                middle = len(log_lines(access))
+                middle = log_size(access)
                 warm = run(cmd)
-                lines = log_lines(access)
-                cold["conns"] = connections(lines[start:middle])
-                warm["conns"] = connections(lines[middle:])
-                n304 = sum(1 for l in lines[middle:] if l.split()[2:3] == ["304"])
+                warm_lines = log_lines(access, middle, log_size(access))
+                cold["conns"] = connections(log_lines(access, start, middle))
+                warm["conns"] = connections(warm_lines)
+                n304 = sum(1 for l in warm_lines if l.split()[2:3] == ["304"])
                 rows.append((n, name, cold, warm, n304))
                 if cold["code"] not in (0, 1) and name != "newsboat":
                     print("# %s exited %d: %s" % (name, cold["code"], cold["err"]))
