@@ -70,7 +70,18 @@ public struct JSONWriter: Sendable {
 
     public mutating func value(_ n: Int64) {
         separate()
-        bytes.append(contentsOf: String(n).utf8)
+        // Digits written from the end of a small buffer: no string per number.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = n.magnitude
+            var i = 20
+            repeat {
+                i -= 1
+                digits[i] = 0x30 + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if n < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i..<20]))
+        }
         needsComma = true
     }
 
@@ -82,12 +93,18 @@ public struct JSONWriter: Sendable {
 
     public mutating func value(_ b: Bool) {
         separate()
-        bytes.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
+        let literal: StaticString = b ? "true" : "false"
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
         needsComma = true
     }
 
     public mutating func value(_ t: Timestamp?) {
-        if let t { value(t.rfc3339) } else { null() }
+        guard let t else { return null() }
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        t.appendRFC3339(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     public mutating func value(strings: [String]) {

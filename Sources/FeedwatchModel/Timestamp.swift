@@ -36,31 +36,38 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// RFC 3339 in UTC, e.g. `2024-08-13T08:51:16Z`.
     public var rfc3339: String {
-        let c = civil
         var out = [UInt8]()
-        out.reserveCapacity(20)
-        func put(_ v: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var v = v
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = 0x30 + UInt8(v % 10)
-                v /= 10
-            }
-            out.append(contentsOf: digits)
-        }
-        put(c.year, 4)
-        out.append(0x2D)
-        put(c.month, 2)
-        out.append(0x2D)
-        put(c.day, 2)
-        out.append(0x54)
-        put(c.hour, 2)
-        out.append(0x3A)
-        put(c.minute, 2)
-        out.append(0x3A)
-        put(c.second, 2)
-        out.append(0x5A)
+        appendRFC3339(to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `rfc3339` to a byte buffer: every JSON line carries one or more of these, so the
+    /// twenty bytes are written in place, without a string or an array per field.
+    public func appendRFC3339(to out: inout [UInt8]) {
+        let c = civil
+        // A year outside 0...9999 (not built by the initialiser, but an Int64 allows it) is
+        // clamped to four digits rather than written wider than RFC 3339 allows.
+        let year = min(max(c.year, 0), 9999)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { b in
+            @inline(__always) func two(_ v: Int, _ at: Int) {
+                b[at] = 0x30 + UInt8(v / 10)
+                b[at + 1] = 0x30 + UInt8(v % 10)
+            }
+            two(year / 100, 0)
+            two(year % 100, 2)
+            b[4] = 0x2D
+            two(c.month, 5)
+            b[7] = 0x2D
+            two(c.day, 8)
+            b[10] = 0x54
+            two(c.hour, 11)
+            b[13] = 0x3A
+            two(c.minute, 14)
+            b[16] = 0x3A
+            two(c.second, 17)
+            b[19] = 0x5A
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
     }
 
     public var description: String { rfc3339 }

@@ -1,3 +1,5 @@
+import FeedwatchModel
+
 /// Reduces HTML to readable plain text.
 ///
 /// A single forward pass over UTF-8 bytes, following the HTML tokenizer's rules where they matter
@@ -54,6 +56,16 @@ enum HTMLText {
             if textStart < end { out.append(UnsafeBufferPointer(rebasing: s[textStart..<end])) }
         }
         while i < n {
+            // Fast path: only `&` and `<` start anything; eight bytes tested at a time.
+            if let base = s.baseAddress {
+                while i + 8 <= n {
+                    let x = ByteFlags.load(base + i)
+                    let k = ByteFlags.first(ByteFlags.equal(x, 0x26) | ByteFlags.equal(x, 0x3C))
+                    i += k
+                    if k < 8 { break }
+                }
+                guard i < n else { break }
+            }
             let b = s[i]
             if b == 0x26 {  // &
                 flushText(i, &out)
@@ -76,12 +88,11 @@ enum HTMLText {
                 let isEnd = next == 0x2F
                 let key = nameKey(s, from: isEnd ? i + 2 : i + 1)
                 i = close + 1
-                if !isEnd && rawTextElements.contains(key) {
-                    i = skipRawText(s, from: i, key: key)
-                } else if blockElements.contains(key) {
-                    out.lineBreak()
-                } else if cellElements.contains(key) {
-                    out.space()
+                switch elementKinds.kind(of: key) {
+                case .rawText where !isEnd: i = skipRawText(s, from: i, key: key)
+                case .block: out.lineBreak()
+                case .cell: out.space()
+                default: break
                 }
                 textStart = i
             } else if next == 0x21 || next == 0x3F {  // <! or <?
@@ -225,16 +236,66 @@ enum HTMLText {
         return from
     }
 
-    static let rawTextElements: Set<UInt64> = Set(
-        (["script", "style", "template", "noscript", "iframe", "noembed", "noframes"] as [StaticString]).map(key))
-    static let blockElements: Set<UInt64> = Set(
-        ([
-            "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
-            "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-            "hgroup",
-            "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tr", "ul",
-        ] as [StaticString]).map(key))
-    static let cellElements: Set<UInt64> = Set((["td", "th"] as [StaticString]).map(key))
+    /// What an element does to the text around it.
+    enum ElementKind {
+        case inline
+        case rawText
+        case block
+        case cell
+    }
+
+    static let elementKinds = ElementKindTable(
+        (["script", "style", "template", "noscript", "iframe", "noembed", "noframes"] as [StaticString]).map {
+            (key($0), ElementKind.rawText)
+        }
+            + ([
+                "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl",
+                "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+                "header", "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tr",
+                "ul",
+            ] as [StaticString]).map { (key($0), ElementKind.block) }
+            + (["td", "th"] as [StaticString]).map { (key($0), ElementKind.cell) })
+
+    /// The element kinds by packed name: open addressing with a multiplicative hash. Every tag of
+    /// every HTML body is looked up here; a `Set`'s seeded SipHash cost more than the rest of
+    /// the tag's handling.
+    struct ElementKindTable: Sendable {
+        private var keys: [UInt64]
+        private var kinds: [ElementKind]
+        private static let bits = 7
+
+        init(_ entries: [(UInt64, ElementKind)]) {
+            let size = 1 << Self.bits
+            precondition(entries.count < size / 2, "the table must stay sparse")
+            keys = [UInt64](repeating: 0, count: size)
+            kinds = [ElementKind](repeating: .inline, count: size)
+            for (key, kind) in entries {
+                var i = Self.slot(key)
+                while keys[i] != 0 && keys[i] != key { i = (i + 1) & (size - 1) }
+                keys[i] = key
+                kinds[i] = kind
+            }
+        }
+
+        @inline(__always)
+        private static func slot(_ key: UInt64) -> Int {
+            Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+        }
+
+        /// The kind of the element named by `key`; `.inline` for every name not listed (and for
+        /// 0, no name).
+        @inline(__always)
+        func kind(of key: UInt64) -> ElementKind {
+            guard key != 0 else { return .inline }
+            var i = Self.slot(key)
+            while true {
+                let k = keys[i]
+                if k == key { return kinds[i] }
+                if k == 0 { return .inline }
+                i = (i + 1) & (keys.count - 1)
+            }
+        }
+    }
 
     // MARK: - Bytes
 

@@ -1,3 +1,4 @@
+import FeedwatchModel
 import Glibc
 
 /// Converts a document's bytes, chunk by chunk, into valid UTF-8 that is also legal XML text.
@@ -60,6 +61,16 @@ struct Transcoder: ~Copyable {
             if runStart < upTo { out.append(contentsOf: UnsafeBufferPointer(rebasing: s[runStart..<upTo])) }
         }
         while i < n {
+            // Fast path: printable ASCII, eight bytes tested at a time.
+            if let base = s.baseAddress {
+                while i + 8 <= n {
+                    let x = ByteFlags.load(base + i)
+                    let k = ByteFlags.first((x & ByteFlags.highBits) | ByteFlags.below(x, 0x20))
+                    i += k
+                    if k < 8 { break }
+                }
+            }
+            guard i < n else { break }
             let b = s[i]
             if b >= 0x20 && b < 0x80 {
                 i += 1

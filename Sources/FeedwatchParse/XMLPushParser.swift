@@ -22,6 +22,10 @@ final class XMLPushParser {
     private(set) var refusal: ParseProblem?
     private(set) var firstError: String?
     private(set) var errorCount = 0
+    /// Elements identified so far, by libxml2's interned name and namespace pointers (stable for
+    /// the parser's life). A direct-mapped array in front of the dictionary: a document uses a
+    /// few dozen names, and each start tag would otherwise pay a full hash of its key.
+    private var recent = [(key: ElementKey, id: Identified)?](repeating: nil, count: 64)
     private var cache: [ElementKey: Identified] = [:]
     /// The namespace of a `<feed>` root that is not Atom's own; elements in it are read as Atom.
     private var atomAlias: String?
@@ -29,6 +33,14 @@ final class XMLPushParser {
     private struct ElementKey: Hashable {
         let local: UnsafeRawPointer
         let uri: UnsafeRawPointer?
+
+        /// A slot in a table of `count` (a power of two): the pointers' bits above malloc's
+        /// alignment, mixed.
+        func slot(of count: Int) -> Int {
+            let a = UInt(bitPattern: local) >> 4
+            let b = UInt(bitPattern: uri) >> 4
+            return Int(truncatingIfNeeded: (a ^ (b &* 31)) & UInt(count - 1))
+        }
     }
 
     private struct Identified {
@@ -139,9 +151,13 @@ final class XMLPushParser {
             return
         }
         let key = ElementKey(local: UnsafeRawPointer(localname), uri: uri.map(UnsafeRawPointer.init))
+        let slot = key.slot(of: recent.count)
         let id: Identified
-        if let hit = cache[key] {
+        if let hit = recent[slot], hit.key == key {
+            id = hit.id
+        } else if let hit = cache[key] {
             id = hit
+            recent[slot] = (key, hit)
         } else {
             let local = String(cString: localname)
             let uriString = uri.map { String(cString: $0) } ?? ""
@@ -153,6 +169,7 @@ final class XMLPushParser {
             if uriString == atomAlias { ns = .atom10 }
             id = Identified(element: Element.identify(namespace: ns, local: local), namespace: ns, local: local)
             cache[key] = id
+            recent[slot] = (key, id)
         }
         builder.start(id.element, namespace: id.namespace, local: id.local, attributes: attributes)
         if builder.wantsStop { halt() }

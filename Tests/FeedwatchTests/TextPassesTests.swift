@@ -37,6 +37,28 @@ struct TextPassesTests {
         }
     }
 
+    @Test("JSON numbers, booleans and timestamps are written as Swift and RFC 3339 spell them")
+    func jsonScalars() throws {
+        let numbers: [Int64] = [0, 7, -7, 10, 99, 100, -100, 1_234_567_890, .max, .min]
+        var writer = JSONWriter()
+        writer.beginArray()
+        for n in numbers { writer.value(n) }
+        writer.value(true)
+        writer.value(false)
+        let stamps: [Timestamp?] = [
+            Timestamp(year: 1, month: 1, day: 1), Timestamp(year: 1970, month: 1, day: 1),
+            Timestamp(year: 2024, month: 8, day: 13, hour: 8, minute: 51, second: 16),
+            Timestamp(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59), nil,
+        ]
+        for t in stamps { writer.value(t) }
+        writer.endArray()
+        let expected =
+            "[" + numbers.map { String($0) }.joined(separator: ",") + ",true,false,"
+            + "\"0001-01-01T00:00:00Z\",\"1970-01-01T00:00:00Z\",\"2024-08-13T08:51:16Z\",\"9999-12-31T23:59:59Z\",null]"
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+        #expect(Timestamp(seconds: 1_723_539_076).rfc3339 == "2024-08-13T08:51:16Z")
+    }
+
     @Test("plain text: every run of white space (NO-BREAK SPACE too) is one space, none at the ends")
     func whitespaceCollapsing() {
         let spaces: Set<Unicode.Scalar> = [" ", "\t", "\n", "\r", "\u{0C}", "\u{A0}"]
