@@ -207,6 +207,15 @@ public enum Normaliser {
                 let start = i
                 i += length
                 guard let scalar = Unicode.Scalar(value) else { continue }
+                if value >= 0x2010 && value <= 0x2027 {
+                    // Dashes, quotes, bullets and ellipses (the commonest characters beyond ASCII
+                    // in English news): neither white space nor cased, copied without a lookup of
+                    // their properties.
+                    if pendingSpace { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<min(i, n)]))
+                    continue
+                }
                 if scalar.properties.isWhitespace {
                     pendingSpace = !out.isEmpty
                     continue

@@ -201,7 +201,7 @@ final class FeedBuilder {
             let name = a.name
             let email = a.email
             let text = name.isEmpty ? email : (email.isEmpty ? name : "\(name) <\(email)>")
-            if !text.isEmpty { appendUnique(text, \.authors) }
+            if !text.isEmpty { appendUnique(text, .authors) }
         }
         if draft != nil && depth == entryDepth {
             finishEntry()
@@ -378,12 +378,22 @@ final class FeedBuilder {
     private func appendCategory(_ raw: String) {
         let text = collapse(raw)
         guard !text.isEmpty else { return }
-        appendUnique(text, \.categories)
+        appendUnique(text, .categories)
     }
 
-    private func appendUnique(_ s: String, _ path: WritableKeyPath<Entry, [String]>) {
+    private enum ListField {
+        case authors
+        case categories
+    }
+
+    /// Appends to one of the entry's lists unless it holds the same text already. (A switch,
+    /// not a key path: key path access costs a runtime projection per call.)
+    private func appendUnique(_ s: String, _ field: ListField) {
         guard let d = draft else { return }
-        if !d.entry[keyPath: path].contains(s) { d.entry[keyPath: path].append(s) }
+        switch field {
+        case .authors: if !d.entry.authors.contains(s) { d.entry.authors.append(s) }
+        case .categories: if !d.entry.categories.contains(s) { d.entry.categories.append(s) }
+        }
     }
 
     private func finishEntry() {
@@ -539,9 +549,9 @@ final class FeedBuilder {
             if d.updatedRank < 1 { (d.entry.updated, d.updatedRank) = (t, 1) }
         case .author:
             let name = Self.authorName(text)
-            if !name.isEmpty { appendUnique(name, \.authors) }
+            if !name.isEmpty { appendUnique(name, .authors) }
         case .category:
-            if !text.isEmpty { appendUnique(text, \.categories) }
+            if !text.isEmpty { appendUnique(text, .categories) }
         case .keywords:
             // itunes:keywords: "salt, pepper, shaker", each one a category (as feedparser reads them).
             for keyword in text.split(separator: ",") { appendCategory(String(keyword)) }

@@ -34,12 +34,12 @@ final class XMLPushParser {
         let local: UnsafeRawPointer
         let uri: UnsafeRawPointer?
 
-        /// A slot in a table of `count` (a power of two): the pointers' bits above malloc's
-        /// alignment, mixed.
-        func slot(of count: Int) -> Int {
-            let a = UInt(bitPattern: local) >> 4
-            let b = UInt(bitPattern: uri) >> 4
-            return Int(truncatingIfNeeded: (a ^ (b &* 31)) & UInt(count - 1))
+        /// A slot in a table of 64: the pointers mixed by multiplication, the high bits taken.
+        /// (libxml2 packs its interned names end to end, so low bits alone collide.)
+        var slot: Int {
+            let a = UInt64(UInt(bitPattern: local)) &* 0x9E37_79B9_7F4A_7C15
+            let b = UInt64(UInt(bitPattern: uri)) &* 0xC2B2_AE3D_27D4_EB4F
+            return Int(truncatingIfNeeded: (a ^ b) >> 58)
         }
     }
 
@@ -151,7 +151,7 @@ final class XMLPushParser {
             return
         }
         let key = ElementKey(local: UnsafeRawPointer(localname), uri: uri.map(UnsafeRawPointer.init))
-        let slot = key.slot(of: recent.count)
+        let slot = key.slot
         let id: Identified
         if let hit = recent[slot], hit.key == key {
             id = hit.id
