@@ -87,3 +87,10 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
 
     public var description: String { "at position \(position): \(message)" }
 }
+
+/// Every problem found in one expression, in the order of their positions.
+struct ExpressionErrors: Error {
+    let errors: [ExpressionError]
+
+    init(_ errors: [ExpressionError]) { self.errors = errors }
+}

@@ -38,6 +38,10 @@ struct ExpressionParser {
     private let aliases: [String: [String]]
     /// Where the terms being read are looked for: the watch's fields, or a `field:` prefix's.
     private var scope: FieldSet
+    /// Problems that leave the expression's shape readable (an unknown alias or field, an invalid
+    /// regex or term, a bad NEAR distance): noted, and the parse goes on, so that one run of
+    /// `feedwatch check` reports every one of them, not only the first.
+    private var problems: [ExpressionError] = []
 
     init(_ text: String, aliases: [String: [String]], scope: FieldSet = .text) {
         scalars = Array(text)
@@ -49,12 +53,36 @@ struct ExpressionParser {
     static func parse(_ text: String, aliases: [String: [String]], scope: FieldSet = .text) throws(ExpressionError)
         -> Expr
     {
+        switch parseReportingAll(text, aliases: aliases, scope: scope) {
+        case .success(let e): return e
+        case .failure(let problems):
+            throw problems.errors.first ?? ExpressionError(position: 1, message: "invalid expression")
+        }
+    }
+
+    /// Parses an expression, or gives every problem found in it, in the order of their
+    /// positions: those after which the parse can go on, then the syntax error that stopped it,
+    /// if one did.
+    static func parseReportingAll(_ text: String, aliases: [String: [String]], scope: FieldSet = .text)
+        -> Result<Expr, ExpressionErrors>
+    {
         var p = ExpressionParser(text, aliases: aliases, scope: scope)
-        try p.advance()
-        if p.lexeme == .end { throw ExpressionError(position: 1, message: "empty expression") }
-        let e = try p.parseOr()
-        guard p.lexeme == .end else { throw p.error("unexpected \(p.describe(p.lexeme))") }
-        return e
+        do throws(ExpressionError) {
+            try p.advance()
+            if p.lexeme == .end { throw ExpressionError(position: 1, message: "empty expression") }
+            let e = try p.parseOr()
+            guard p.lexeme == .end else { throw p.error("unexpected \(p.describe(p.lexeme))") }
+            return p.problems.isEmpty ? .success(e) : .failure(ExpressionErrors(p.problems))
+        } catch {
+            return .failure(ExpressionErrors(p.problems + [error]))
+        }
+    }
+
+    /// Notes a problem that does not stop the parse; the placeholder returned stands for the
+    /// term it spoiled (the expression is refused as a whole in the end).
+    private mutating func noted(_ problem: ExpressionError) -> Expr {
+        problems.append(problem)
+        return .or([])
     }
 
     /// A term written as a plain list item (`any = ["Islamic State", "Iraq*"]`): a phrase when it
@@ -140,36 +168,47 @@ struct ExpressionParser {
             return try parsePrimary()
         case .word(let w):
             try advance()
-            return try makeTerm(w, position: at)
+            do throws(ExpressionError) { return try makeTerm(w, position: at) } catch { return noted(error) }
         case .phrase(let p):
             try advance()
-            return try makeTerm(p, position: at, quoted: true)
+            do throws(ExpressionError) {
+                return try makeTerm(p, position: at, quoted: true)
+            } catch {
+                return noted(error)
+            }
         case .regex(let pattern):
             try advance()
             do {
                 _ = try NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
             } catch {
-                throw ExpressionError(position: at, message: "invalid regular expression /\(pattern)/")
+                return noted(ExpressionError(position: at, message: "invalid regular expression /\(pattern)/"))
             }
             return .term(TermSpec(kind: .regex(pattern), fields: scope, abbreviation: false, display: "/\(pattern)/"))
         case .alias(let name):
             try advance()
             guard let entries = aliases[name] else {
-                throw ExpressionError(position: at, message: "unknown alias @\(name)")
+                return noted(ExpressionError(position: at, message: "unknown alias @\(name)"))
             }
             var items: [Expr] = []
             for entry in entries {
                 // An alias lists terms, not expressions: "@other" would otherwise be read as the
                 // word "other", silently.
                 if entry.trimmingCharacters(in: .whitespaces).hasPrefix("@") {
-                    throw ExpressionError(
-                        position: at,
-                        message: "alias @\(name) lists '\(entry)': an alias holds words, phrases and prefixes, "
-                            + "not other aliases (list its terms, or write @\(name) OR \(entry))")
+                    return noted(
+                        ExpressionError(
+                            position: at,
+                            message: "alias @\(name) lists '\(entry)': an alias holds words, phrases and prefixes, "
+                                + "not other aliases (list its terms, or write @\(name) OR \(entry))"))
                 }
-                items.append(try ExpressionParser(entry, aliases: [:], scope: scope).makeTerm(entry, position: at))
+                do throws(ExpressionError) {
+                    items.append(try ExpressionParser(entry, aliases: [:], scope: scope).makeTerm(entry, position: at))
+                } catch {
+                    return noted(error)
+                }
             }
-            guard !items.isEmpty else { throw ExpressionError(position: at, message: "alias @\(name) is empty") }
+            guard !items.isEmpty else {
+                return noted(ExpressionError(position: at, message: "alias @\(name) is empty"))
+            }
             return items.count == 1 ? items[0] : .or(items)
         case .end:
             throw error("expression ends where a term was expected")
@@ -236,7 +275,7 @@ struct ExpressionParser {
         case .and: return "AND"
         case .or: return "OR"
         case .not: return "NOT"
-        case .near(let n): return "NEAR/\(n)"
+        case .near: return "NEAR"
         case .field(_, let name): return "'\(name):'"
         case .phrase(let p): return "\"\(p)\""
         case .word(let w): return "'\(w)'"
@@ -320,11 +359,12 @@ struct ExpressionParser {
             if index < scalars.count && scalars[index] == ":" {
                 index += 1
                 guard word.allSatisfy({ $0.isLetter }), let fields = FieldSet.byName[word.lowercased()] else {
-                    throw ExpressionError(
-                        position: start + 1,
-                        message:
-                            "unknown field '\(word)' (fields: \(FieldSet.names))"
-                    )
+                    // Read on as if the field were the whole text, to find the problems after it.
+                    problems.append(
+                        ExpressionError(
+                            position: start + 1, message: "unknown field '\(word)' (fields: \(FieldSet.names))"))
+                    lexeme = .field(.text, word)
+                    return
                 }
                 lexeme = .field(fields, word)
                 return
@@ -335,8 +375,11 @@ struct ExpressionParser {
             case "NOT": lexeme = .not
             case _ where word.hasPrefix("NEAR/"):
                 guard let n = Int(word.dropFirst(5)), n >= 1, n <= 100 else {
-                    throw ExpressionError(
-                        position: start + 1, message: "NEAR needs a distance from 1 to 100, as in NEAR/5")
+                    problems.append(
+                        ExpressionError(
+                            position: start + 1, message: "NEAR needs a distance from 1 to 100, as in NEAR/5"))
+                    lexeme = .near(10)
+                    return
                 }
                 lexeme = .near(n)
             case "NEAR":

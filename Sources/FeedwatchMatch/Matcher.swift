@@ -163,10 +163,12 @@ public final class Matcher: Sendable {
         for def in definitions {
             var parts: [Expr] = []
             if let text = def.expression {
-                do throws(ExpressionError) {
-                    parts.append(try ExpressionParser.parse(text, aliases: aliases, scope: def.fields))
-                } catch {
-                    errors.append(WatchError(watch: def.name, place: .expression, error: error))
+                switch ExpressionParser.parseReportingAll(text, aliases: aliases, scope: def.fields) {
+                case .success(let e): parts.append(e)
+                case .failure(let problems):
+                    for problem in problems.errors {
+                        errors.append(WatchError(watch: def.name, place: .expression, error: problem))
+                    }
                 }
             }
             for (key, list) in [("any", def.any), ("all", def.all), ("none", def.none)] {

@@ -108,6 +108,11 @@ struct CommandTests {
             ":9: watch \"w\": expression at position 1: unknown alias @nothere"
         ),
         (
+            "a second problem in the same expression",
+            "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"o\"\ntype = \"jsonl\"\npath = \"-\"\n[[watch]]\nname = \"w\"\nmatch = \"@nothere OR nosuch:x\"\n",
+            ":9: watch \"w\": expression at position 13: unknown field 'nosuch'"
+        ),
+        (
             "unknown field in a watch's fields",
             "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"o\"\ntype = \"jsonl\"\npath = \"-\"\n[[watch]]\nname = \"w\"\nmatch = \"Iraq\"\nfields = [\"title\", \"sumary\"]\n",
             ":10: watch \"w\": unknown field 'sumary' in fields"

@@ -238,4 +238,24 @@ struct MatcherTests {
             #expect(error.description.contains("position"), "\(error.description)")
         }
     }
+
+    @Test("every problem in an expression is reported, in order, with its position, not only the first")
+    func everyProblem() {
+        let expression = "nosuch:Iraq OR @missing OR /(unclosed/ OR \"!!!\" OR a NEAR/0 b AND (coalition"
+        do throws(WatchErrors) {
+            _ = try Matcher(watches: [WatchDefinition(name: "w", expression: expression)], aliases: [:])
+            Issue.record("a broken expression was accepted")
+        } catch {
+            let found = error.errors.map { "\($0.error.position) \($0.error.message)" }
+            let expected: [(Int, String)] = [
+                (1, "unknown field 'nosuch'"), (16, "unknown alias @missing"),
+                (28, "invalid regular expression /(unclosed/"), (43, "'!!!' has no letters or digits"),
+                (54, "NEAR needs a distance"), (67, "this '(' is never closed"),
+            ]
+            #expect(found.count == expected.count, "\(found)")
+            for (line, (position, message)) in zip(found, expected) {
+                #expect(line.hasPrefix("\(position) \(message)"), "\(line)")
+            }
+        }
+    }
 }
