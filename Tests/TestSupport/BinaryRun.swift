@@ -68,6 +68,15 @@ public struct BinaryRun: Sendable {
             self.err = err
         }
 
+        /// A test that ends early (a thrown error, a failed `#require`) must not leave its
+        /// daemon running after the test run.
+        deinit {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+
         /// The shell execs feedwatch, so this is feedwatch's own process id.
         public var pid: Int32 { process.processIdentifier }
 
