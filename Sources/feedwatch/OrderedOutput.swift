@@ -4,7 +4,10 @@ import Foundation
 ///
 /// The document at the head of the order writes straight through; those after it are held in
 /// memory until every document before them is done. A worker may start document `n` only while
-/// `n - head < window`, so memory is bounded by the window's documents, not by the input list.
+/// `n - head < window` and the output held is under `maxHeldBytes`, so memory is bounded by
+/// that budget and the documents in progress, not by the input list. The window is wide: a
+/// narrow one kept workers waiting behind a long document at the head (two jobs over set A:
+/// 0.80 s with a window of 4, 0.72 s with 32).
 final class OrderedOutput: @unchecked Sendable {
     // All state is guarded by `condition`'s lock.
     private let condition = NSCondition()
@@ -13,11 +16,14 @@ final class OrderedOutput: @unchecked Sendable {
     private var head = 0
     private var next = 0
     private var held: [Int: [UInt8]] = [:]
+    private var heldBytes = 0
+    private let maxHeldBytes: Int
     private var done: Set<Int> = []
 
-    init(out: OutputStream, window: Int) {
+    init(out: OutputStream, window: Int, maxHeldBytes: Int = 16 << 20) {
         self.out = out
         self.window = max(1, window)
+        self.maxHeldBytes = maxHeldBytes
     }
 
     /// The next document for a worker to take, once the window allows it; nil when all are taken.
@@ -27,7 +33,8 @@ final class OrderedOutput: @unchecked Sendable {
         guard next < count else { return nil }
         let job = next
         next += 1
-        while job - head >= window { condition.wait() }
+        // The head's own document always starts: it writes straight through.
+        while job - head >= window || (job != head && heldBytes >= maxHeldBytes) { condition.wait() }
         return job
     }
 
@@ -38,6 +45,7 @@ final class OrderedOutput: @unchecked Sendable {
             out.write(bytes)
         } else {
             held[job, default: []].append(contentsOf: bytes)
+            heldBytes += bytes.count
         }
     }
 
@@ -47,7 +55,10 @@ final class OrderedOutput: @unchecked Sendable {
         done.insert(job)
         while done.remove(head) != nil {
             head += 1
-            if let bytes = held.removeValue(forKey: head) { out.write(bytes) }
+            if let bytes = held.removeValue(forKey: head) {
+                heldBytes -= bytes.count
+                out.write(bytes)
+            }
         }
         condition.broadcast()
     }

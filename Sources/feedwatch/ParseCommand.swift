@@ -60,7 +60,7 @@ struct ParseCommand: AsyncParsableCommand {
 
     /// Parses the files on `jobs` threads; the output is what a sequential run prints.
     private func parseFilesConcurrently(_ inputs: [String], out: OutputStream) -> Bool {
-        let ordered = OrderedOutput(out: out, window: jobs * 2)
+        let ordered = OrderedOutput(out: out, window: jobs * 16)
         let failures = Mutex(0)
         let count = inputs.count
         DispatchQueue.concurrentPerform(iterations: min(jobs, count)) { _ in
