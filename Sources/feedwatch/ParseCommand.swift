@@ -48,7 +48,9 @@ struct ParseCommand: AsyncParsableCommand {
         var failed = false
         if inputs.contains(where: FeedInput.isURL) || jobs <= 1 || inputs.count == 1 {
             for input in inputs {
-                let ok = FeedInput.isURL(input) ? await parseURL(input, out: out) : parseFile(input, out: out)
+                let ok =
+                    FeedInput.isURL(input)
+                    ? await parseURL(input, out: out) : parseFile(input, out: out, pipelined: jobs > 1)
                 if !ok { failed = true }
             }
         } else {
@@ -85,7 +87,8 @@ struct ParseCommand: AsyncParsableCommand {
     private func parseURL(_ url: String, out: OutputStream) async -> Bool {
         let (ending, entries) = await input.readURL(url)
         var writer = JSONWriter(capacity: 4096)
-        writeFeedLine(ending.feed, problem: ending.problem, writer: &writer, out: out, rawError: ending.fetchError)
+        Self.writeFeedLine(
+            ending.feed, problem: ending.problem, writer: &writer, out: out, rawError: ending.fetchError)
         for entry in entries { Self.writeEntry(entry, writer: &writer, out: out) }
         return !ending.failed
     }
@@ -107,7 +110,7 @@ struct ParseCommand: AsyncParsableCommand {
         out.writeLine(writer.bytes)
     }
 
-    private func writeFeedLine(
+    private static func writeFeedLine(
         _ info: FeedInfo, problem: ParseProblem?, writer: inout JSONWriter, out: OutputStream, rawError: String? = nil
     ) {
         writer.removeAll()
@@ -133,25 +136,25 @@ struct ParseCommand: AsyncParsableCommand {
     }
 
     /// Parses one file, streaming its entries to `out`. Returns false if it was not a feed.
-    private func parseFile(_ path: String, out: OutputStream) -> Bool {
-        var feedWritten = false
-        var writer = JSONWriter(capacity: 4096)
-        func writeFeed(_ info: FeedInfo, problem: ParseProblem?) {
-            writeFeedLine(info, problem: problem, writer: &writer, out: out)
-            feedWritten = true
-        }
+    /// `pipelined`: the lines are built on a second thread while the parser reads on.
+    private func parseFile(_ path: String, out: OutputStream, pipelined: Bool = false) -> Bool {
         // The feed line is written just before the first entry, or at the end when there is none,
         // so that a document with no entries carries its error on that single line.
+        let lines = EntryLines(out: out, pipelined: pipelined) { item, writer, out in
+            switch item {
+            case .feed(let info): Self.writeFeedLine(info, problem: nil, writer: &writer, out: out)
+            case .entry(let entry): Self.writeEntry(entry, writer: &writer, out: out)
+            }
+        }
         var pendingFeed: FeedInfo? = nil
         let ending = input.readFile(
             path,
             onFeed: { info in pendingFeed = info },
-            onEntry: { entry in
-                if !feedWritten { writeFeed(pendingFeed ?? FeedInfo(), problem: nil) }
-                Self.writeEntry(entry, writer: &writer, out: out)
-            })
-        if !feedWritten {
-            writeFeed(ending.feed, problem: ending.problem)
+            onEntry: { entry in lines.add(entry, feed: pendingFeed) })
+        lines.finish()
+        if !lines.feedWritten {
+            var writer = JSONWriter(capacity: 1024)
+            Self.writeFeedLine(ending.feed, problem: ending.problem, writer: &writer, out: out)
         } else if let problem = ending.problem {
             out.flush()
             Console.error("feedwatch: \(path): \(problem.isFatal ? "error" : "warning"): \(problem)")
