@@ -44,6 +44,23 @@ public enum ByteFlags {
     @inlinable @inline(__always)
     public static func lowBytes(_ count: Int) -> UInt64 { count >= 8 ? ~0 : (1 << UInt64(count * 8)) &- 1 }
 
+    /// From `start`, past every word of eight bytes in which `flags` flags nothing: the index of
+    /// the first flagged byte, or where fewer than eight bytes remain (the caller goes on byte by
+    /// byte). The fast path of the passes over whole documents, which stop at a few rare bytes.
+    @inlinable @inline(__always)
+    public static func skipUnflagged(
+        _ s: UnsafeBufferPointer<UInt8>, from start: Int, _ flags: (UInt64) -> UInt64
+    ) -> Int {
+        guard let base = s.baseAddress else { return start }
+        var i = start
+        while i + 8 <= s.count {
+            let k = first(flags(load(base + i)))
+            i += k
+            if k < 8 { break }
+        }
+        return i
+    }
+
     /// The index (0...7) of the lowest flagged byte; 8 when none is.
     @inlinable @inline(__always)
     public static func first(_ flags: UInt64) -> Int { flags.trailingZeroBitCount >> 3 }

@@ -90,7 +90,7 @@ public enum CanonicalLink {
         } else if out.hasSuffix(pathStart, ".amp.html") {
             out.removeLast(9)
             out.append(contentsOf: ".html".utf8)
-        } else if out.count - pathStart >= 5, Array(out[pathStart..<(pathStart + 5)]) == Array("/amp/".utf8) {
+        } else if out.hasPrefix(pathStart, "/amp/") {
             out.removeSubrange(pathStart..<(pathStart + 4))
         }
         while out.count - pathStart > 1 && out.last == 0x2F { out.removeLast() }
@@ -218,6 +218,13 @@ public enum CanonicalLink {
 }
 
 extension [UInt8] {
+    /// Whether the bytes from `start` on begin with `prefix`.
+    fileprivate func hasPrefix(_ start: Int, _ prefix: StaticString) -> Bool {
+        let k = prefix.utf8CodeUnitCount
+        guard count - start >= k else { return false }
+        return prefix.withUTF8Buffer { p in (0..<k).allSatisfy { self[start + $0] == p[$0] } }
+    }
+
     /// Whether the bytes from `start` on end with `suffix`.
     fileprivate func hasSuffix(_ start: Int, _ suffix: StaticString) -> Bool {
         let k = suffix.utf8CodeUnitCount

@@ -56,16 +56,9 @@ enum HTMLText {
             if textStart < end { out.append(UnsafeBufferPointer(rebasing: s[textStart..<end])) }
         }
         while i < n {
-            // Fast path: only `&` and `<` start anything; eight bytes tested at a time.
-            if let base = s.baseAddress {
-                while i + 8 <= n {
-                    let x = ByteFlags.load(base + i)
-                    let k = ByteFlags.first(ByteFlags.equal(x, 0x26) | ByteFlags.equal(x, 0x3C))
-                    i += k
-                    if k < 8 { break }
-                }
-                guard i < n else { break }
-            }
+            // Fast path: only `&` and `<` start anything.
+            i = ByteFlags.skipUnflagged(s, from: i) { ByteFlags.equal($0, 0x26) | ByteFlags.equal($0, 0x3C) }
+            guard i < n else { break }
             let b = s[i]
             if b == 0x26 {  // &
                 flushText(i, &out)

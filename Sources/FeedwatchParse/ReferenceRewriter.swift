@@ -59,15 +59,8 @@ struct ReferenceRewriter {
                 i = end + 3
                 section = .markup
             case .markup:
-                // Fast path: only `<` and `&` can change anything; eight bytes tested at a time.
-                if let base = s.baseAddress {
-                    while i + 8 <= n {
-                        let x = ByteFlags.load(base + i)
-                        let k = ByteFlags.first(ByteFlags.equal(x, 0x3C) | ByteFlags.equal(x, 0x26))
-                        i += k
-                        if k < 8 { break }
-                    }
-                }
+                // Fast path: only `<` and `&` can change anything.
+                i = ByteFlags.skipUnflagged(s, from: i) { ByteFlags.equal($0, 0x3C) | ByteFlags.equal($0, 0x26) }
                 while i < n && s[i] != 0x3C && s[i] != 0x26 { i += 1 }
                 guard i < n else { break }
                 let b = s[i]

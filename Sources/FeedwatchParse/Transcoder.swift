@@ -61,15 +61,8 @@ struct Transcoder: ~Copyable {
             if runStart < upTo { out.append(contentsOf: UnsafeBufferPointer(rebasing: s[runStart..<upTo])) }
         }
         while i < n {
-            // Fast path: printable ASCII, eight bytes tested at a time.
-            if let base = s.baseAddress {
-                while i + 8 <= n {
-                    let x = ByteFlags.load(base + i)
-                    let k = ByteFlags.first((x & ByteFlags.highBits) | ByteFlags.below(x, 0x20))
-                    i += k
-                    if k < 8 { break }
-                }
-            }
+            // Fast path: printable ASCII.
+            i = ByteFlags.skipUnflagged(s, from: i) { ($0 & ByteFlags.highBits) | ByteFlags.below($0, 0x20) }
             guard i < n else { break }
             let b = s[i]
             if b >= 0x20 && b < 0x80 {
