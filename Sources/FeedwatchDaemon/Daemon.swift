@@ -30,6 +30,7 @@ public final class Daemon: Sendable {
     private let feedClient: HTTPClient
     private let outputClient: HTTPClient
     private let poller: Poller
+    private let admission: PollAdmission
     private let workers: [OutputWorker]
     private let scheduler = Scheduler()
     private let notifier: SystemdNotifier
@@ -42,7 +43,8 @@ public final class Daemon: Sendable {
         /// Polls started and not finished; their tasks, once created, for cancellation.
         var inflight: Set<Int> = []
         var tasks: [Int: Task<Void, Never>] = [:]
-        /// Feeds due while `pollLimit` polls were in flight, in the order they came due.
+        /// Feeds due and not yet started (`admission` did not let them in yet), in the order
+        /// they came due.
         var waiting: [String] = []
         var nextTask = 0
         var lastCycle: Timestamp?
@@ -89,7 +91,8 @@ public final class Daemon: Sendable {
         let fetcher = FeedFetcher(
             client: feedClient, timeout: config.fetch.timeout, connectTimeout: config.fetch.connectTimeout,
             maxBodyBytes: config.fetch.maxBodyBytes)
-        poller = Poller(fetcher: fetcher, store: store, config: config, logger: logger)
+        admission = PollAdmission(transfers: config.fetch.concurrency)
+        poller = Poller(fetcher: fetcher, store: store, config: config, admission: admission, logger: logger)
         let sinks = try Outputs.make(config.outputs, client: outputClient, environment: environment)
         let openedStore = store
         workers = sinks.map { OutputWorker(sink: $0, store: openedStore, logger: logger) }
@@ -107,24 +110,22 @@ public final class Daemon: Sendable {
     public func once(deliveryDeadline: Duration = .seconds(60)) async -> OnceSummary {
         let states = (try? store.feedStates()) ?? [:]
         let deadBefore = (try? store.outboxCounts()) ?? [:]
-        // At most twice the transfer limit in flight: a poll holds its parsed stories until the
-        // store's single writer records them, so starting every feed at once would hold every
-        // feed's stories in memory at once.
-        let limit = max(1, config.fetch.concurrency * 2)
+        // Not every feed at once: a poll holds its parsed stories until the store's single
+        // writer records them (`PollAdmission`).
         let reports = await withTaskGroup(of: PollReport.self) { group in
             var out: [PollReport] = []
             var pending = config.feeds[...]
-            for _ in 0..<limit {
-                guard let feed = pending.popFirst() else { break }
-                group.addTask { await self.poller.poll(feed, state: states[feed.url]) }
-            }
-            for await r in group {
+            var inFlight = 0
+            repeat {
+                while admission.mayStart(inFlight: inFlight), let feed = pending.popFirst() {
+                    group.addTask { await self.poller.poll(feed, state: states[feed.url]) }
+                    inFlight += 1
+                }
+                guard let r = await group.next() else { break }
+                inFlight -= 1
                 log(r)
                 out.append(r)
-                if let feed = pending.popFirst() {
-                    group.addTask { await self.poller.poll(feed, state: states[feed.url]) }
-                }
-            }
+            } while true
             return out
         }
         let deadline = ContinuousClock.now + deliveryDeadline
@@ -260,44 +261,49 @@ public final class Daemon: Sendable {
         }
     }
 
-    /// Polls in flight at most: a poll holds its parsed stories until the store's single writer
-    /// records them, so an unbounded number (10,000 feeds coming due at start-up) would hold them
-    /// all in memory at once. Feeds due beyond it wait their turn in order.
-    private var pollLimit: Int { max(1, config.fetch.concurrency * 2) }
-
+    /// Starts a poll of a feed that came due, once `admission` lets it in: a poll holds its parsed
+    /// stories until the store's single writer records them, so an unbounded number (10,000 feeds
+    /// coming due at start-up) would hold them all in memory at once. Feeds due beyond it wait
+    /// their turn in order.
     private func launchPoll(_ url: String) {
-        guard let feed = feeds[url] else { return }
-        let limit = pollLimit
-        let id: Int? = state.withLock { s in
-            guard !s.stopping else { return nil }
-            guard s.inflight.count < limit else {
-                s.waiting.append(url)
-                return nil
-            }
+        guard feeds[url] != nil else { return }
+        state.withLock { s in if !s.stopping { s.waiting.append(url) } }
+        startAdmitted()
+    }
+
+    /// Starts the feeds waiting, in order, as many as `admission` lets in now.
+    private func startAdmitted() {
+        while let next = state.withLock({ s -> (id: Int, feed: FeedSettings)? in
+            guard !s.stopping, !s.waiting.isEmpty, admission.mayStart(inFlight: s.inflight.count) else { return nil }
+            guard let feed = feeds[s.waiting.removeFirst()] else { return nil }
             s.nextTask += 1
             s.inflight.insert(s.nextTask)
-            return s.nextTask
+            return (s.nextTask, feed)
+        }) {
+            start(next.id, next.feed)
         }
-        guard let id else { return }
+    }
+
+    private func start(_ id: Int, _ feed: FeedSettings) {
+        let url = feed.url
         let task = Task {
             let previous = try? self.store.feedState(url: url)
             let report = await self.poller.poll(feed, state: previous ?? nil)
             self.log(report)
             if report.result.events > 0 { for worker in self.workers { worker.wake.signal() } }
-            let (stopping, next) = self.state.withLock { s -> (Bool, String?) in
+            let stopping = self.state.withLock { s -> Bool in
                 s.inflight.remove(id)
                 s.tasks[id] = nil
                 s.polls += 1
                 s.lastCycle = Timestamp.now()
                 if report.error != nil { s.failures += 1 }
-                let next = s.stopping || s.waiting.isEmpty ? nil : s.waiting.removeFirst()
-                return (s.stopping, next)
+                return s.stopping
             }
             if !stopping {
                 self.scheduler.schedule(url, at: report.nextPollAt)
                 self.notifier.status(self.statusLine())
             }
-            if let next { self.launchPoll(next) }
+            self.startAdmitted()
         }
         // The task may already have finished: keep it only while its poll is in flight.
         state.withLock { s in if s.inflight.contains(id) { s.tasks[id] = task } }

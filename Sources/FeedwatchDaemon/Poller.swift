@@ -41,9 +41,12 @@ public final class Poller: Sendable {
     private let logger: Logger
     /// The JSON-lines outputs: where feed.failing and feed.recovered are written.
     private let healthOutputs: [String]
+    /// Counts the stories waiting for the store's writer, which decides when further polls start.
+    private let admission: PollAdmission
 
-    public init(fetcher: FeedFetcher, store: any Store, config: Config, logger: Logger) {
+    public init(fetcher: FeedFetcher, store: any Store, config: Config, admission: PollAdmission, logger: Logger) {
         self.fetcher = fetcher
+        self.admission = admission
         self.store = store
         self.matcher = config.matcher
         self.watches = Dictionary(config.watches.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -133,14 +136,16 @@ public final class Poller: Sendable {
         let polledAt = poll.polledAt
         var recorded = RecordResult()
         do {
-            recorded = try await store.record(
-                feedURL: feed.url, poll: poll, stories: stories, duplicateWindow: acrossFeeds,
-                decide: { new in self.events(for: new, rank: ranks[new.story.key] ?? 0) },
-                health: { change, title in
-                    let (id, payload) = EventRenderer.feedHealth(
-                        change, feedURL: feed.url, feedTitle: title, at: polledAt)
-                    return self.healthOutputs.map { OutboxEntry(output: $0, eventID: id, payload: payload) }
-                })
+            recorded = try await admission.waitingForWriter(stories) {
+                try await store.record(
+                    feedURL: feed.url, poll: poll, stories: stories, duplicateWindow: acrossFeeds,
+                    decide: { new in self.events(for: new, rank: ranks[new.story.key] ?? 0) },
+                    health: { change, title in
+                        let (id, payload) = EventRenderer.feedHealth(
+                            change, feedURL: feed.url, feedTitle: title, at: polledAt)
+                        return self.healthOutputs.map { OutboxEntry(output: $0, eventID: id, payload: payload) }
+                    })
+            }
         } catch let e {
             error = "\(e)"
         }
