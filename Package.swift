@@ -64,7 +64,10 @@ let package = Package(
         .target(name: "FeedwatchMatch", dependencies: ["FeedwatchModel"], swiftSettings: strict),
         .target(
             name: "FeedwatchStore",
-            dependencies: ["FeedwatchModel", "FeedwatchNormalise", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FeedwatchModel", "FeedwatchNormalise", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .target(
             name: "FeedwatchDeliver",

@@ -433,7 +433,7 @@ public final class SQLiteStore: Sendable {
         for story in stories {
             let content = Data(story.contentHash)
             let sighting =
-                if let key = before.keys[content] {
+                if let key = before.keys[DigestValue(story.contentHash)] {
                     Sighting.seen(key: key)
                 } else if firstStories?.isUnlikeAll(story) == true {
                     Sighting.new(key: Data(story.key))
@@ -540,25 +540,25 @@ public final class SQLiteStore: Sendable {
     /// title and body. The unary `+` keeps SQLite on the hash indexes: on a busy store most
     /// stories are recent, and the first-seen index would have it scan them all.
     private func exactOriginal(_ db: Database, of story: Story, feedID: Int64, since: Int64) throws -> Original? {
+        let original = { (by: String) in { (c: Columns) in Original(feedID: c.int64(0), key: c.data(1), by: by) } }
         if let link = story.linkHash,
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql:
-                        "SELECT feed_id, key FROM story WHERE link_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1"
-                ), arguments: [Data(link), feedID, since])
+            let found = try db.first(
+                "SELECT feed_id, key FROM story WHERE link_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1",
+                { a in
+                    a.add(link)
+                    a.add(feedID)
+                    a.add(since)
+                }, original("link"))
         {
-            return Original(feedID: row["feed_id"], key: row["key"], by: "link")
+            return found
         }
-        if let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql:
-                    "SELECT feed_id, key FROM story WHERE text_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1"
-            ),
-            arguments: [Data(story.textHash), feedID, since])
-        {
-            return Original(feedID: row["feed_id"], key: row["key"], by: "text")
-        }
-        return nil
+        return try db.first(
+            "SELECT feed_id, key FROM story WHERE text_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1",
+            { a in
+                a.add(story.textHash)
+                a.add(feedID)
+                a.add(since)
+            }, original("text"))
     }
 
     /// The story, first seen since `since` in another feed of another publisher, whose body's
@@ -592,22 +592,35 @@ public final class SQLiteStore: Sendable {
     /// Stores a story not seen before in this feed.
     private func insert(_ db: Database, feedID: Int64, key: Data, story: Story, copy: Original?, now: Int64) throws {
         let textID = try insertText(db, story)
-        try db.cachedStatement(
-            sql: """
-                INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash,
-                    title, link, published, first_seen_at, last_seen_at, title_hash, body_hash, copy_of_feed,
-                    copy_of_key, copy_by, text_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            feedID, key, story.keySource.rawValue, Data(story.contentHash),
-            story.linkHash.map { Data($0) }, Data(story.textHash), story.entry.title, story.entry.link,
-            story.entry.published?.seconds, now, now, Data(story.titleHash), Data(story.bodyHash), copy?.feedID,
-            copy?.key, copy?.by, textID,
-        ])
+        try db.run(
+            """
+            INSERT OR IGNORE INTO story(feed_id, key, key_source, content_hash, link_hash, text_hash,
+                title, link, published, first_seen_at, last_seen_at, title_hash, body_hash, copy_of_feed,
+                copy_of_key, copy_by, text_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ) { a in
+            a.add(feedID)
+            a.add(key)
+            a.add(story.keySource.rawValue)
+            a.add(story.contentHash)
+            a.add(story.linkHash)
+            a.add(story.textHash)
+            a.add(story.entry.title)
+            a.add(story.entry.link)
+            a.add(story.entry.published?.seconds)
+            a.add(now)
+            a.add(now)
+            a.add(story.titleHash)
+            a.add(story.bodyHash)
+            a.add(copy?.feedID)
+            a.add(copy?.key)
+            a.add(copy?.by)
+            a.add(textID)
+        }
         // The story was there already: its text row would belong to nobody.
         if db.changesCount == 0, let textID {
-            try db.cachedStatement(sql: "DELETE FROM story_text WHERE id = ?").execute(arguments: [textID])
+            try db.run("DELETE FROM story_text WHERE id = ?") { $0.add(textID) }
         }
     }
 
@@ -617,12 +630,12 @@ public final class SQLiteStore: Sendable {
         guard !(e.summary.isEmpty && e.content.isEmpty && e.categories.isEmpty && e.authors.isEmpty) else {
             return nil
         }
-        try db.cachedStatement(
-            sql: "INSERT INTO story_text(summary, content, categories, authors) VALUES (?, ?, ?, ?)"
-        ).execute(arguments: [
-            e.summary, Self.prefix(e.content, bytes: Self.storedContentBytes), e.categories.joined(separator: "\n"),
-            e.authors.joined(separator: "\n"),
-        ])
+        try db.run("INSERT INTO story_text(summary, content, categories, authors) VALUES (?, ?, ?, ?)") { a in
+            a.add(e.summary)
+            a.add(Self.prefix(e.content, bytes: Self.storedContentBytes))
+            a.add(e.categories.joined(separator: "\n"))
+            a.add(e.authors.joined(separator: "\n"))
+        }
         return db.lastInsertedRowID
     }
 
@@ -641,7 +654,7 @@ public final class SQLiteStore: Sendable {
     /// A feed document's stories as the store identified them: for each version listed (its content
     /// hash), the key of the stored story, in document order, each version once.
     struct Listing {
-        var keys: [Data: Data] = [:]
+        var keys: [DigestValue: Data] = [:]
         var blob = Data()
 
         init(capacity: Int) {
@@ -655,13 +668,16 @@ public final class SQLiteStore: Sendable {
             keys.reserveCapacity(blob.count / 64)
             var offset = blob.startIndex
             while offset + 64 <= blob.endIndex {
-                keys[blob[offset..<offset + 32]] = blob[offset + 32..<offset + 64]
+                keys[DigestValue(blob[offset..<offset + 32])] = blob[offset + 32..<offset + 64]
                 offset += 64
             }
         }
 
         mutating func add(content: Data, key: Data) {
-            guard content.count == 32, key.count == 32, keys.updateValue(key, forKey: content) == nil else { return }
+            guard content.count == 32, key.count == 32, keys.updateValue(key, forKey: DigestValue(content)) == nil
+            else {
+                return
+            }
             blob.append(content)
             blob.append(key)
         }
@@ -758,9 +774,13 @@ public final class SQLiteStore: Sendable {
         var reused = false
         // The common case first, in one cheap read: the key absent (nil), present in another
         // version (0), or the same version (1).
-        let known = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT content_hash = ? FROM story WHERE feed_id = ? AND key = ?"),
-            arguments: [content, feedID, key])
+        let known = try db.first(
+            "SELECT content_hash = ? FROM story WHERE feed_id = ? AND key = ?",
+            { a in
+                a.add(content)
+                a.add(feedID)
+                a.add(key)
+            }, { $0.int64(0) })
         if known == 1 { return .seen(key: key) }
         if known != nil,
             let row = try Row.fetchOne(
@@ -788,9 +808,12 @@ public final class SQLiteStore: Sendable {
             let stored = StoredVersion(row)
             return stored.contentHash == content ? .seen(key: stored.key) : compare(stored, story)
         }
-        if let found = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT key FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1"),
-            arguments: [feedID, Data(story.textHash)])
+        if let found = try db.first(
+            "SELECT key FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1",
+            { a in
+                a.add(feedID)
+                a.add(story.textHash)
+            }, { $0.data(0) })
         {
             return .seen(key: found)
         }
@@ -803,7 +826,7 @@ public final class SQLiteStore: Sendable {
     /// new without the three lookups. Adding a thousand feeds at once costs that much less. Any
     /// story that does share one goes through `classify` as usual.
     struct FirstStories {
-        private var digests: Set<Data> = []
+        private var digests: Set<DigestValue> = []
 
         /// nil when the feed has stories stored.
         init?(_ db: Database, feedID: Int64) throws {
@@ -813,18 +836,18 @@ public final class SQLiteStore: Sendable {
         }
 
         func isUnlikeAll(_ story: Story) -> Bool {
-            !digests.contains(Data(story.key)) && !digests.contains(Data(story.textHash))
-                && !(story.linkHash.map { digests.contains(Data($0)) } ?? false)
+            !digests.contains(DigestValue(story.key)) && !digests.contains(DigestValue(story.textHash))
+                && !(story.linkHash.map { digests.contains(DigestValue($0)) } ?? false)
         }
 
         /// Remembers what a lookup could now find: the story's key as stored, and its own key,
         /// link and text, all in one set (a digest of one kind equal to one of another would only
         /// send a story through `classify`).
         mutating func note(_ story: Story, key: Data) {
-            digests.insert(key)
-            digests.insert(Data(story.key))
-            digests.insert(Data(story.textHash))
-            if let link = story.linkHash { digests.insert(Data(link)) }
+            digests.insert(DigestValue(key))
+            digests.insert(DigestValue(story.key))
+            digests.insert(DigestValue(story.textHash))
+            if let link = story.linkHash { digests.insert(DigestValue(link)) }
         }
     }
 
