@@ -176,18 +176,17 @@ final class HTTPEngine: @unchecked Sendable {
         }
     }
 
-    /// Starts waiting transfers while the limits allow, oldest first.
+    /// Starts waiting transfers while the limits allow, oldest first. Runs twice per turn of the
+    /// loop, so it stops as soon as every slot is taken instead of walking the whole queue.
     private func admit() {
-        guard !waiting.isEmpty, active.count < settings.concurrency else { return }
-        var still: [Transfer] = []
-        for t in waiting {
-            if active.count < settings.concurrency && perHost[t.hostKey, default: 0] < settings.perHost {
-                start(t)
+        var i = 0
+        while i < waiting.count && active.count < settings.concurrency {
+            if perHost[waiting[i].hostKey, default: 0] < settings.perHost {
+                start(waiting.remove(at: i))
             } else {
-                still.append(t)
+                i += 1
             }
         }
-        waiting = still
     }
 
     private func abort(_ id: Int) {

@@ -7,7 +7,7 @@ public enum RetryAfter {
 
     /// The wait asked for, clamped to `0 ... maximum`; nil when absent or unreadable.
     public static func parse(_ value: String?, now: Timestamp) -> Duration? {
-        guard let v = value?.trimmingCharacters(in: " \t"), !v.isEmpty else { return nil }
+        guard let v = value?.trimmingASCIIWhitespace(), !v.isEmpty else { return nil }
         if v.allSatisfy(\.isNumber) {
             guard let seconds = Int64(v.prefix(9)) else { return maximum }
             return .seconds(min(seconds, maximum.seconds))
