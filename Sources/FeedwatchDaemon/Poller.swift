@@ -259,12 +259,12 @@ enum BacklogRank {
     /// The stories in the order they are announced: oldest first, as a reader of a chat channel
     /// or a log expects (by publication date; undated stories count as published now). Feeds list
     /// newest first, so stories with the same date keep the reverse of document order.
+    /// Sorted as positions, then gathered: a story is a large value, and sorting (position,
+    /// story) pairs copied each story twice.
     static func oldestFirst(_ stories: [Story], now: Timestamp) -> [Story] {
-        stories.enumerated().sorted { a, b in
-            let da = effectiveDate(a.element, now: now)
-            let db = effectiveDate(b.element, now: now)
-            return da != db ? da < db : a.offset > b.offset
-        }.map(\.element)
+        let dates = stories.map { effectiveDate($0, now: now) }
+        let order = stories.indices.sorted { a, b in dates[a] != dates[b] ? dates[a] < dates[b] : a > b }
+        return order.map { stories[$0] }
     }
 
     static func effectiveDate(_ s: Story, now: Timestamp) -> Timestamp {

@@ -8,7 +8,19 @@ extension Array where Element == UInt8 {
         append(contentsOf: run)
         guard hasCapitals else { return }
         withUnsafeMutableBufferPointer { p in
-            for k in base..<p.count where p[k] >= 0x41 && p[k] <= 0x5A { p[k] |= 0x20 }
+            guard let start = p.baseAddress else { return }
+            var k = base
+            // Eight bytes at a time: each capital gains 0x20 (its exact flag, 0x80, shifted down).
+            while k + 8 <= p.count {
+                let x = ByteFlags.load(start + k)
+                let lowered = x | ByteFlags.inRange(x, 0x41, 0x5A) >> 2
+                UnsafeMutableRawPointer(start + k).storeBytes(of: lowered.littleEndian, as: UInt64.self)
+                k += 8
+            }
+            while k < p.count {
+                if p[k] >= 0x41 && p[k] <= 0x5A { p[k] |= 0x20 }
+                k += 1
+            }
         }
     }
 }

@@ -39,7 +39,9 @@ public enum Normaliser {
         // Exact repeats.
         var seen: Set<DigestKey> = []
         seen.reserveCapacity(stories.count)
-        return stories.filter { seen.insert(DigestKey($0.key, $0.contentHash)).inserted }
+        // In place: a story is a large value, and filtering into a new array copies each kept one.
+        stories.removeAll { !seen.insert(DigestKey($0.key, $0.contentHash)).inserted }
+        return stories
     }
 
     /// One or two digests as a hash-table key, hashed as whole bytes (an array of bytes is hashed

@@ -88,6 +88,12 @@ final class FeedBuilder {
     private var draft: Draft?
     private var entryDepth = 0
     private var capture: Capture?
+    /// The last finished capture's buffer, emptied and reused by the next: grown once per
+    /// document instead of from nothing for every field (2 % of a cold cycle's CPU went to
+    /// growing them).
+    private var spareBuffer: [UInt8] = []
+    /// A buffer grown past this by one long field is not kept for the next.
+    private static let keptBufferCapacity = 1 << 20
     private var author: AuthorDraft?
     private var feedTitleRank = 0
     private var feedLinkRank = 0
@@ -191,6 +197,7 @@ final class FeedBuilder {
         if let captureDepth = capture?.depth {
             if depth == captureDepth, var c = capture.take() {
                 finish(&c)
+                if c.buffer.capacity <= Self.keptBufferCapacity { spareBuffer = c.buffer }
             } else if let local = currentLocalName {
                 appendEndTag(local)
             }
@@ -455,7 +462,10 @@ final class FeedBuilder {
 
     private func begin(_ target: Target, kind: TextKind, base: String?) {
         guard kind != .skip else { return }
-        capture = Capture(target: target, kind: kind, depth: depth, base: base)
+        var buffer: [UInt8] = []
+        swap(&buffer, &spareBuffer)
+        buffer.removeAll(keepingCapacity: true)
+        capture = Capture(target: target, kind: kind, depth: depth, buffer: buffer, base: base)
         markupNames.removeAll(keepingCapacity: true)
     }
 
