@@ -99,11 +99,11 @@ public enum Normaliser {
         let key: [UInt8]
         let source: Story.KeySource
         if let id = entry.id?.trimmingASCIIWhitespace(), !id.isEmpty {
-            (key, source) = (keyHash(.id, id), .id)
+            (key, source) = (keyHash(.id, id, with: sha), .id)
         } else if let canonical {
-            (key, source) = (keyHash(.link, canonical), .link)
+            (key, source) = (keyHash(.link, canonical, with: sha), .link)
         } else {
-            (key, source) = (keyHash(.text, Digest.hex(textHash)), .text)
+            (key, source) = (keyHash(.text, Digest.hex(textHash), with: sha), .text)
         }
         return Story(
             entry: entry, key: key, keySource: source, contentHash: contentHash, linkHash: linkHash, textHash: textHash,
@@ -144,7 +144,19 @@ public enum Normaliser {
     }
 
     static func keyHash(_ source: Story.KeySource, _ value: String) -> [UInt8] {
-        Digest.sha256("feedwatch-key-v1\n\(source.rawValue)\n\(value)")
+        keyHash(source, value, with: Digest.SHA256())
+    }
+
+    /// SHA-256 of "feedwatch-key-v1\n", the source, "\n" and the value, streamed through a context
+    /// the caller already has (no string built for it).
+    private static func keyHash(_ source: Story.KeySource, _ value: String, with sha: borrowing Digest.SHA256)
+        -> [UInt8]
+    {
+        sha.start("feedwatch-key-v1\n")
+        sha.update(source.rawValue)
+        sha.update(newline)
+        sha.update(value)
+        return sha.finish()
     }
 
     /// Lower case (Unicode's full lower-case mapping, scalar by scalar), runs of white space
