@@ -33,12 +33,14 @@ struct FeedInput {
             return Ending(feed: FeedInfo(), problem: .notAFeed("\(path): \(String(cString: strerror(errno)))"))
         }
         defer { close(fd) }
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+        // Not zero-filled first: `read` writes what is read (a small file was cleared 256 KB).
+        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 256 * 1024)
+        defer { chunk.deallocate() }
         while !parser.isDone {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = read(fd, chunk.baseAddress, chunk.count)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
-            chunk.withUnsafeBufferPointer { parser.consume(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+            parser.consume(UnsafeBufferPointer(rebasing: chunk[0..<n]))
         }
         let outcome = parser.finish()
         return Ending(feed: outcome.feed, problem: outcome.problem)
