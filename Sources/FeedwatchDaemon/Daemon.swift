@@ -45,7 +45,7 @@ public final class Daemon: Sendable {
         var tasks: [Int: Task<Void, Never>] = [:]
         /// Feeds due and not yet started (`admission` did not let them in yet), in the order
         /// they came due.
-        var waiting: [String] = []
+        var waiting: [FeedSettings] = []
         var nextTask = 0
         var lastCycle: Timestamp?
         var polls = 0
@@ -266,8 +266,8 @@ public final class Daemon: Sendable {
     /// coming due at start-up) would hold them all in memory at once. Feeds due beyond it wait
     /// their turn in order.
     private func launchPoll(_ url: String) {
-        guard feeds[url] != nil else { return }
-        state.withLock { s in if !s.stopping { s.waiting.append(url) } }
+        guard let feed = feeds[url] else { return }
+        state.withLock { s in if !s.stopping { s.waiting.append(feed) } }
         startAdmitted()
     }
 
@@ -275,10 +275,9 @@ public final class Daemon: Sendable {
     private func startAdmitted() {
         while let next = state.withLock({ s -> (id: Int, feed: FeedSettings)? in
             guard !s.stopping, !s.waiting.isEmpty, admission.mayStart(inFlight: s.inflight.count) else { return nil }
-            guard let feed = feeds[s.waiting.removeFirst()] else { return nil }
             s.nextTask += 1
             s.inflight.insert(s.nextTask)
-            return (s.nextTask, feed)
+            return (s.nextTask, s.waiting.removeFirst())
         }) {
             start(next.id, next.feed)
         }
