@@ -37,6 +37,9 @@ public final class Poller: Sendable {
     private let minInterval: Duration
     private let acrossFeeds: Duration?
     private let unreliableFeeds = Mutex(Set<String>())
+    /// Consecutive polls of each feed that the store could not record (a full disk, a read-only
+    /// file system): counted here, because the store, rolled back, keeps no trace of them.
+    private let unrecorded = Mutex([String: Int]())
     private let maxInterval: Duration
     private let logger: Logger
     /// The JSON-lines outputs: where feed.failing and feed.recovered are written.
@@ -135,6 +138,7 @@ public final class Poller: Sendable {
         let ranks = BacklogRank.ranks(oldestFirst: stories)
         let polledAt = poll.polledAt
         var recorded = RecordResult()
+        var reportedStreak = streak
         do {
             recorded = try await admission.waitingForWriter(stories) {
                 try await store.record(
@@ -146,13 +150,22 @@ public final class Poller: Sendable {
                         return self.healthOutputs.map { OutboxEntry(output: $0, eventID: id, payload: payload) }
                     })
             }
+            unrecorded.withLock { _ = $0.removeValue(forKey: feed.url) }
         } catch let e {
             error = "\(e)"
+            let failures = unrecorded.withLock { f -> Int in
+                let n = f[feed.url, default: 0] + 1
+                f[feed.url] = n
+                return n
+            }
+            reportedStreak = max(streak, failures)
+            next = PollTiming.afterUnrecorded(
+                planned: next, now: now, failures: failures, retryAfter: result.retryAfter)
         }
         noteUnreliableIDs(feed.url, recorded, of: stories.count)
         return PollReport(
             url: feed.url, status: result.status, error: error, warning: warning, notModified: poll.notModified,
-            entries: entries, result: recorded, errorStreak: streak, nextPollAt: next)
+            entries: entries, result: recorded, errorStreak: reportedStreak, nextPollAt: next)
     }
 
     /// Says once per feed (per process) when more than 5 % of a document's ids did not identify
@@ -243,6 +256,19 @@ public enum PollTiming {
         // for the part of the current second `now` rounded away).
         if let retryAfter { jittered = max(jittered, retryAfter.seconds + 1) }
         return now.adding(seconds: max(1, jittered))
+    }
+}
+
+extension PollTiming {
+    /// When a feed whose poll the store could not record (a full disk) is polled next. Nothing of
+    /// that poll was kept, not even its validators, so the next poll fetches the whole document
+    /// again and finds its stories new. It comes after the failure backoff for `failures` such
+    /// polls in a row, so that a store that stays full does not make feedwatch hammer publishers,
+    /// and never later than `planned`, so that a story does not leave its feed unrecorded meanwhile.
+    public static func afterUnrecorded(planned: Timestamp, now: Timestamp, failures: Int, retryAfter: Duration?)
+        -> Timestamp
+    {
+        min(planned, next(after: now, interval: .zero, errorStreak: max(1, failures), retryAfter: retryAfter))
     }
 }
 
