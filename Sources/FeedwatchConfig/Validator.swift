@@ -162,15 +162,16 @@ struct Validator {
             guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
                 scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
             else {
-                problem(path + ["url"], "feed #\(i + 1): url \"\(f.url)\" is not an http or https URL")
+                problem(
+                    path + ["url"], "feed #\(i + 1): url \"\(RedactedURL.text(f.url))\" is not an http or https URL")
                 continue
             }
             if let first = seen[url] {
-                problem(path + ["url"], "feed #\(i + 1): \(url) is already feed #\(first + 1)")
+                problem(path + ["url"], "feed #\(i + 1): \(RedactedURL.text(url)) is already feed #\(first + 1)")
                 continue
             }
             seen[url] = i
-            let interval = duration(f.interval, path + ["interval"], "feed \(url): ")
+            let interval = duration(f.interval, path + ["interval"], "feed \(RedactedURL.text(url)): ")
             feeds.append(FeedSettings(url: url, name: f.name, interval: interval))
         }
         return feeds

@@ -359,7 +359,7 @@ public final class Daemon: Sendable {
     // MARK: - Logging
 
     private func log(_ r: PollReport) {
-        var metadata: Logger.Metadata = ["feed": "\(r.url)", "status": "\(r.status)"]
+        var metadata: Logger.Metadata = ["feed": "\(RedactedURL.text(r.url))", "status": "\(r.status)"]
         if let error = r.error {
             metadata["error"] = "\(error)"
             metadata["failures"] = "\(r.errorStreak)"

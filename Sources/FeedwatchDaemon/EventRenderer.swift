@@ -73,7 +73,7 @@ enum EventRenderer {
         w.key("feed")
         w.beginObject()
         w.key("url")
-        w.value(feedURL)
+        w.value(RedactedURL.text(feedURL))
         w.key("title")
         w.value(feedTitle)
         w.endObject()

@@ -133,7 +133,7 @@ public final class Poller: Sendable {
         {
             logger.notice(
                 "feed moved permanently; fetching its new address from now on (update the configuration)",
-                metadata: ["feed": "\(feed.url)", "moved_to": "\(to)"])
+                metadata: ["feed": "\(RedactedURL.text(feed.url))", "moved_to": "\(RedactedURL.text(to))"])
         }
         let ranks = BacklogRank.ranks(oldestFirst: stories)
         let polledAt = poll.polledAt
@@ -176,7 +176,7 @@ public final class Poller: Sendable {
         guard unreliableFeeds.withLock({ $0.insert(url).inserted }) else { return }
         logger.notice(
             "this feed's ids (guids) are unreliable: they change between polls or name several stories; its stories are identified by their link and text",
-            metadata: ["feed": "\(url)", "stories": "\(count)", "unreliable": "\(r.unreliableIDs)"])
+            metadata: ["feed": "\(RedactedURL.text(url))", "stories": "\(count)", "unreliable": "\(r.unreliableIDs)"])
     }
 
     /// Where this poll says the feed now lives: the end of a chain of permanent redirects (301,

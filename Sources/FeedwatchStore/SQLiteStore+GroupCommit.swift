@@ -68,7 +68,7 @@ extension SQLiteStore {
 
     /// One poll in a transaction of its own, as `recordInOwnTransaction` records it.
     private func recordAlone(_ r: WaitingPoll, _ db: Database) throws -> RecordResult {
-        try wrap("record poll of \(r.feedURL)") {
+        try wrap("record poll of \(RedactedURL.text(r.feedURL))") {
             var result = RecordResult()
             try db.inTransaction {
                 result = try recordPoll(db, r)

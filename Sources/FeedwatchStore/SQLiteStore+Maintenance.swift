@@ -117,7 +117,7 @@ extension SQLiteStore {
     /// stay). Its next poll is a first poll again, reported by each watch's `backlog`.
     /// Returns the number of stories forgotten, nil when the store does not know the feed.
     public func forget(feedURL: String) throws -> Int? {
-        try wrap("forget \(feedURL)") {
+        try wrap("forget \(RedactedURL.text(feedURL))") {
             try pool.write { db in
                 guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM feed WHERE url = ?", arguments: [feedURL])
                 else { return nil }

@@ -388,7 +388,7 @@ public final class SQLiteStore: Sendable {
         feedURL: String, poll: PollRecord, stories: [Story], duplicateWindow: Duration? = nil,
         decide: (StorySighting) -> [OutboxEntry], health: (FeedHealthChange, String) -> [OutboxEntry] = { _, _ in [] }
     ) throws -> RecordResult {
-        try wrap("record poll of \(feedURL)") {
+        try wrap("record poll of \(RedactedURL.text(feedURL))") {
             try pool.write { db in
                 try recordPoll(
                     db, feedURL: feedURL, poll: poll, stories: stories, duplicateWindow: duplicateWindow,
@@ -411,7 +411,9 @@ public final class SQLiteStore: Sendable {
                             last_document_at, listed
                         FROM feed WHERE url = ?
                         """), arguments: [feedURL])
-        else { throw StoreError(operation: "record poll of \(feedURL)", underlying: "feed row missing") }
+        else {
+            throw StoreError(operation: "record poll of \(RedactedURL.text(feedURL))", underlying: "feed row missing")
+        }
         let feedID: Int64 = feed["id"]
         let firstPoll = (feed["first_polled_at"] as Int64?) == nil && poll.error == nil
         let title = poll.title.flatMap { $0.isEmpty ? nil : $0 } ?? (feed["title"] as String)

@@ -170,7 +170,7 @@ private struct Tally {
         writer.key("feed")
         writer.beginObject()
         writer.key("url")
-        writer.value(story.feedURL)
+        writer.value(RedactedURL.text(story.feedURL))
         writer.key("title")
         writer.value(story.feedTitle)
         writer.endObject()

@@ -61,7 +61,7 @@ struct StatusCommand: ParsableCommand {
             let s = states[f.url]
             w.beginObject()
             w.key("url")
-            w.value(f.url)
+            w.value(RedactedURL.text(f.url))
             w.key("title")
             w.value(f.name ?? s?.title ?? "")
             w.key("polls")
@@ -118,7 +118,7 @@ struct StatusCommand: ParsableCommand {
         out += "feeds:\n"
         for f in c.feeds {
             let s = states[f.url]
-            var line = "  \(f.url)\n    last poll \(ago(s?.lastPolledAt))"
+            var line = "  \(RedactedURL.text(f.url))\n    last poll \(ago(s?.lastPolledAt))"
             if let status = s?.lastStatus { line += ", HTTP \(status == 0 ? "-" : String(status))" }
             if let share = notModifiedShare(s) { line += ", 304 \(Int((share * 100).rounded()))%" }
             line += ", errors \(s?.errorStreak ?? 0)"
