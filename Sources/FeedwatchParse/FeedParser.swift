@@ -59,6 +59,7 @@ public final class FeedParser {
     public var isDone: Bool {
         if case .stopped = mode { return true }
         if case .xml(let p) = mode { return p.stopped || sizeProblem != nil }
+        if case .json = mode { return sizeProblem != nil }
         return false
     }
 
@@ -78,9 +79,13 @@ public final class FeedParser {
         case .xml(let parser):
             feedXML(bytes, parser: parser, final: false)
         case .json:
-            guard json.count + bytes.count <= limits.maxDocumentBytes else {
-                sizeProblem = .truncated("document larger than \(limits.maxDocumentBytes >> 20) MiB")
-                mode = .stopped
+            guard sizeProblem == nil else { return }
+            let room = limits.maxDocumentBytes - json.count
+            guard bytes.count <= room else {
+                // The entries before the cut are read, as in an XML document cut by the cap.
+                json.append(contentsOf: bytes.prefix(max(0, room)))
+                sizeProblem = .truncated(
+                    "document larger than \(limits.maxDocumentBytes >> 20) MiB; the rest was not read")
                 return
             }
             json.append(contentsOf: bytes)
@@ -98,8 +103,10 @@ public final class FeedParser {
             parser.finish()
             return outcome(parser: parser)
         case .json:
-            return JSONFeedParser.parse(
+            var outcome = JSONFeedParser.parse(
                 json, documentURL: documentURL, limits: limits, onFeed: onFeed, onEntry: onEntry)
+            if let sizeProblem, outcome.problem?.isFatal != true { outcome.problem = sizeProblem }
+            return outcome
         case .sniffing, .stopped:
             if let sizeProblem { return emptyOutcome(sizeProblem) }
             return emptyOutcome(.empty)

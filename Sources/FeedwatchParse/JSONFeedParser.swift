@@ -1,9 +1,13 @@
 import FeedwatchModel
-import Foundation
 
 /// JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1), recognised by its `version` URL.
 ///
-/// JSON arrives whole (a JSON document has no useful prefix), bounded by `maxDocumentBytes`.
+/// JSON arrives whole (a JSON document has no useful prefix), bounded by `maxDocumentBytes`, and
+/// is read by `JSONReader` in two passes that build nothing but the entries: the top-level
+/// members first (`version`, which may come after `items`; the feed's title, links, authors),
+/// then `items`, one entry at a time, at most `maxEntries`. A document broken after some entries
+/// keeps them, as RECOVER does for XML; one broken before any is not a feed, so that a cut
+/// transfer never reads as a feed whose stories were all deleted.
 /// `content_html` goes through the same HTML-to-text conversion as RSS; `content_text` and
 /// `summary` are plain text.
 enum JSONFeedParser {
@@ -11,81 +15,217 @@ enum JSONFeedParser {
         _ bytes: [UInt8], documentURL: String?, limits: ParseLimits, onFeed: ((FeedInfo) -> Void)?,
         onEntry: ((Entry) -> Void)?
     ) -> ParseOutcome {
+        bytes.withUnsafeBufferPointer { buffer in
+            parse(buffer, documentURL: documentURL, limits: limits, onFeed: onFeed, onEntry: onEntry)
+        }
+    }
+
+    private static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, documentURL: String?, limits: ParseLimits, onFeed: ((FeedInfo) -> Void)?,
+        onEntry: ((Entry) -> Void)?
+    ) -> ParseOutcome {
         func fail(_ p: ParseProblem) -> ParseOutcome {
             ParseOutcome(feed: FeedInfo(), entries: [], entryCount: 0, problem: p, encoding: "UTF-8")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+        var reader = JSONReader(bytes, maxDepth: limits.maxDepth, maxStringBytes: limits.maxFieldBytes)
+        func described(_ f: JSONReader.Failure) -> String {
+            let (line, column) = reader.position(of: f.offset)
+            return "invalid JSON at line \(line), column \(column): \(f.message)"
+        }
+        func refusal(_ f: JSONReader.Failure) -> ParseProblem? {
+            f.message.hasPrefix("nested deeper") ? .refused(described(f)) : nil
+        }
+
+        // Pass 1: the top-level members, the items skipped (where they start is noted).
+        var top = TopLevel()
+        var broken: JSONReader.Failure? = nil
+        do {
+            guard try reader.beginObject() else { return fail(.notAFeed("a JSON document that is not a JSON Feed")) }
+            while let key = try reader.nextKey() {
+                switch key {
+                case "version": top.version = try reader.string()
+                case "title": top.title = plain(try reader.string())
+                case "home_page_url": top.homePage = try reader.string()
+                case "feed_url": top.feedURL = try reader.string()
+                case "authors", "author": top.authors += try authors(&reader, single: key == "author")
+                case "items":
+                    top.items = (reader.offset, reader.currentDepth)
+                    try reader.skipValue()
+                default: try reader.skipValue()
+                }
+            }
+        } catch let f as JSONReader.Failure {
+            if let refused = refusal(f) { return fail(refused) }
+            broken = f
+        } catch {
             return fail(.notAFeed("invalid JSON"))
         }
-        guard let root = object as? [String: Any], let version = root["version"] as? String,
+        guard let version = top.version,
             version.hasPrefix("https://jsonfeed.org/version/") || version.hasPrefix("http://jsonfeed.org/version/")
         else {
+            if let broken { return fail(.notAFeed(described(broken))) }
             return fail(.notAFeed("a JSON document that is not a JSON Feed"))
         }
+        guard let items = top.items else {
+            if let broken { return fail(.notAFeed(described(broken))) }
+            return fail(.notAFeed("a JSON Feed without items"))
+        }
         var feed = FeedInfo(format: .jsonFeed)
-        feed.title = plain(root["title"])
-        feed.link = (root["home_page_url"] as? String).flatMap { URLResolver.resolve($0, against: documentURL) }
-        let base =
-            (root["feed_url"] as? String).flatMap { URLResolver.resolve($0, against: documentURL) } ?? documentURL
-        onFeed?(feed)
-        let feedAuthors = authors(root)
+        feed.title = top.title
+        feed.link = top.homePage.flatMap { URLResolver.resolve($0, against: documentURL) }
+        let base = top.feedURL.flatMap { URLResolver.resolve($0, against: documentURL) } ?? documentURL
+
+        // Pass 2: the items, one entry at a time.
         var entries: [Entry] = []
         var count = 0
         var problem: ParseProblem? = nil
-        for case let item as [String: Any] in (root["items"] as? [Any]) ?? [] {
-            if count >= limits.maxEntries {
-                problem = .truncated("more than \(limits.maxEntries) entries; the first \(limits.maxEntries) were read")
-                break
-            }
-            var e = Entry()
-            if let id = item["id"] as? String, !id.isEmpty {
-                e.id = id
-            } else if let n = item["id"] as? NSNumber {
-                e.id = n.stringValue
-            }
-            e.link = (item["url"] as? String).flatMap { URLResolver.resolve($0, against: base) }
-            if e.link == nil {
-                e.link = (item["external_url"] as? String).flatMap { URLResolver.resolve($0, against: base) }
-            }
-            e.title = plain(item["title"])
-            e.summary = plain(item["summary"])
-            if let html = item["content_html"] as? String {
-                e.content = HTMLText.text(fromHTML: html, limit: limits.maxFieldBytes)
-            } else {
-                e.content = plain(item["content_text"])
-            }
-            e.published = (item["date_published"] as? String).flatMap(DateParser.parse)
-            e.updated = (item["date_modified"] as? String).flatMap(DateParser.parse)
-            e.authors = authors(item)
-            if e.authors.isEmpty { e.authors = feedAuthors }
-            e.categories = ((item["tags"] as? [Any]) ?? []).compactMap { ($0 as? String).map { plain($0) } }.filter {
-                !$0.isEmpty
-            }
-            for case let a as [String: Any] in (item["attachments"] as? [Any]) ?? [] {
-                guard let u = a["url"] as? String, let url = URLResolver.resolve(u, against: base) else { continue }
-                let length = (a["size_in_bytes"] as? NSNumber)?.int64Value
-                e.enclosures.append(Enclosure(url: url, type: (a["mime_type"] as? String) ?? "", length: length))
-            }
-            for key in ["image", "banner_image"] {
-                if let u = item[key] as? String, let url = URLResolver.resolve(u, against: base) {
-                    e.media.append(Enclosure(url: url, type: "image"))
+        broken = nil
+        reader.seek(to: items.offset, depth: items.depth)
+        do {
+            guard try reader.beginArray() else { return fail(.notAFeed("a JSON Feed whose items are not a list")) }
+            onFeed?(feed)
+            while try reader.nextElement() {
+                if count >= limits.maxEntries {
+                    problem = .truncated(
+                        "more than \(limits.maxEntries) entries; the first \(limits.maxEntries) were read")
+                    break
                 }
+                guard var e = try item(&reader, base: base, limits: limits) else { continue }
+                if e.authors.isEmpty { e.authors = top.authors }
+                count += 1
+                if let onEntry { onEntry(e) } else { entries.append(e) }
             }
-            count += 1
-            if let onEntry { onEntry(e) } else { entries.append(e) }
+        } catch let f as JSONReader.Failure {
+            if let refused = refusal(f) { return fail(refused) }
+            broken = f
+        } catch {
+            broken = JSONReader.Failure(message: "\(error)", offset: reader.offset)
+        }
+        if let broken {
+            // Nothing read: not a feed (a poll that failed), never an empty one.
+            guard count > 0 else { return fail(.notAFeed(described(broken))) }
+            problem = problem ?? .malformed(described(broken))
+        }
+        if problem == nil && reader.cutString {
+            problem = .truncated("a field longer than \(limits.maxFieldBytes >> 10) KiB was cut")
         }
         return ParseOutcome(feed: feed, entries: entries, entryCount: count, problem: problem, encoding: "UTF-8")
     }
 
-    private static func plain(_ value: Any?) -> String {
-        guard var s = value as? String else { return "" }
-        return s.withUTF8 { HTMLText.text(fromPlain: $0) }
+    /// What pass 1 keeps of the top-level object.
+    private struct TopLevel {
+        var version: String? = nil
+        var title = ""
+        var homePage: String? = nil
+        var feedURL: String? = nil
+        var authors: [String] = []
+        /// Where the `items` value starts, and the reader's depth there.
+        var items: (offset: Int, depth: Int)? = nil
     }
 
-    /// JSON Feed 1.1 `authors` (array) or 1.0 `author` (object).
-    private static func authors(_ object: [String: Any]) -> [String] {
-        var list: [[String: Any]] = (object["authors"] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
-        if let single = object["author"] as? [String: Any] { list.append(single) }
-        return list.compactMap { ($0["name"] as? String).map { plain($0) } }.filter { !$0.isEmpty }
+    /// One element of `items`: an entry, or nil (skipped) when it is not an object.
+    private static func item(_ reader: inout JSONReader, base: String?, limits: ParseLimits) throws -> Entry? {
+        guard try reader.beginObject() else { return nil }
+        var e = Entry()
+        var url: String? = nil
+        var externalURL: String? = nil
+        var html: String? = nil
+        var text: String? = nil
+        var image: String? = nil
+        var banner: String? = nil
+        while let key = try reader.nextKey() {
+            switch key {
+            case "id":
+                // A string, or a number as written (JSON Feed 1.0 allowed numbers).
+                if let id = try reader.stringOrNumber(), !id.isEmpty { e.id = id }
+            case "url": url = try reader.string()
+            case "external_url": externalURL = try reader.string()
+            case "title": e.title = plain(try reader.string())
+            case "summary": e.summary = plain(try reader.string())
+            case "content_html": html = try reader.string()
+            case "content_text": text = try reader.string()
+            case "date_published": e.published = try reader.string().flatMap(DateParser.parse)
+            case "date_modified": e.updated = try reader.string().flatMap(DateParser.parse)
+            case "authors", "author": e.authors += try authors(&reader, single: key == "author")
+            case "tags":
+                guard try reader.beginArray() else { continue }
+                while try reader.nextElement() {
+                    let tag = plain(try reader.string())
+                    if !tag.isEmpty { e.categories.append(tag) }
+                }
+            case "attachments":
+                guard try reader.beginArray() else { continue }
+                while try reader.nextElement() {
+                    if let a = try attachment(&reader, base: base) { e.enclosures.append(a) }
+                }
+            case "image": image = try reader.string()
+            case "banner_image": banner = try reader.string()
+            default: try reader.skipValue()
+            }
+        }
+        e.link = url.flatMap { URLResolver.resolve($0, against: base) }
+        if e.link == nil { e.link = externalURL.flatMap { URLResolver.resolve($0, against: base) } }
+        if let html {
+            e.content = HTMLText.text(fromHTML: html, limit: limits.maxFieldBytes)
+        } else {
+            e.content = plain(text)
+        }
+        for u in [image, banner] {
+            if let u, let url = URLResolver.resolve(u, against: base) {
+                e.media.append(Enclosure(url: url, type: "image"))
+            }
+        }
+        return e
+    }
+
+    private static func attachment(_ reader: inout JSONReader, base: String?) throws -> Enclosure? {
+        guard try reader.beginObject() else { return nil }
+        var url: String? = nil
+        var type = ""
+        var length: Int64? = nil
+        while let key = try reader.nextKey() {
+            switch key {
+            case "url": url = try reader.string()
+            case "mime_type": type = try reader.string() ?? ""
+            case "size_in_bytes": length = try reader.number().flatMap(integer)
+            default: try reader.skipValue()
+            }
+        }
+        guard let url, let resolved = URLResolver.resolve(url, against: base) else { return nil }
+        return Enclosure(url: resolved, type: type, length: length)
+    }
+
+    /// A JSON number as a whole number of bytes (a fraction dropped), nil when it is not one.
+    private static func integer(_ text: String) -> Int64? {
+        if let n = Int64(text) { return n }
+        guard let d = Double(text), d.isFinite, d >= -9.2e18, d <= 9.2e18 else { return nil }
+        return Int64(d)
+    }
+
+    /// JSON Feed 1.1 `authors` (a list) or 1.0 `author` (one object): their names.
+    private static func authors(_ reader: inout JSONReader, single: Bool) throws -> [String] {
+        var names: [String] = []
+        func one(_ reader: inout JSONReader) throws {
+            guard try reader.beginObject() else { return }
+            while let key = try reader.nextKey() {
+                if key == "name" {
+                    let name = plain(try reader.string())
+                    if !name.isEmpty { names.append(name) }
+                } else {
+                    try reader.skipValue()
+                }
+            }
+        }
+        if single {
+            try one(&reader)
+        } else if try reader.beginArray() {
+            while try reader.nextElement() { try one(&reader) }
+        }
+        return names
+    }
+
+    private static func plain(_ value: String?) -> String {
+        guard var s = value else { return "" }
+        return s.withUTF8 { HTMLText.text(fromPlain: $0) }
     }
 }
