@@ -72,6 +72,8 @@ final class FeedBuilder {
     private(set) var problem: ParseProblem?
     private(set) var entryCount = 0
     private(set) var fieldTruncated = false
+    /// Whether an entry listed more authors, categories, enclosures or media than `maxListItems`.
+    private(set) var listTruncated = false
     /// Set when the builder wants the parse to stop (not a feed, enough entries).
     private(set) var wantsStop = false
 
@@ -343,7 +345,9 @@ final class FeedBuilder {
                     attributes.value(local: "type") ?? attributes.value(local: "medium")
                     ?? (element == .mediaThumbnail ? "image" : "")
                 let size = attributes.value(local: "fileSize").flatMap { Int64($0.trimmingASCIIWhitespace()) }
-                if !(draft?.entry.media.contains { $0.url == resolved } ?? true) {
+                if let d = draft, roomInList(d.entry.media.count),
+                    !d.entry.media.contains(where: { $0.url == resolved })
+                {
                     draft?.entry.media.append(Enclosure(url: resolved, type: type, length: size))
                 }
             }
@@ -376,7 +380,9 @@ final class FeedBuilder {
 
     private func addEnclosure(_ url: String, type: String?, length: String?, base: String?) {
         guard let resolved = URLResolver.resolve(url, against: base) else { return }
-        guard !(draft?.entry.enclosures.contains { $0.url == resolved } ?? true) else { return }
+        guard let d = draft, roomInList(d.entry.enclosures.count),
+            !d.entry.enclosures.contains(where: { $0.url == resolved })
+        else { return }
         let size = length.flatMap { Int64($0.trimmingASCIIWhitespace()) }
         draft?.entry.enclosures.append(
             Enclosure(url: resolved, type: type?.trimmingASCIIWhitespace() ?? "", length: size))
@@ -386,6 +392,13 @@ final class FeedBuilder {
         let text = collapse(raw)
         guard !text.isEmpty else { return }
         appendUnique(text, .categories)
+    }
+
+    /// Whether an entry's list holding `count` items takes another; notes the cut when not.
+    private func roomInList(_ count: Int) -> Bool {
+        guard count >= limits.maxListItems else { return true }
+        listTruncated = true
+        return false
     }
 
     private enum ListField {
@@ -398,8 +411,10 @@ final class FeedBuilder {
     private func appendUnique(_ s: String, _ field: ListField) {
         guard let d = draft else { return }
         switch field {
-        case .authors: if !d.entry.authors.contains(s) { d.entry.authors.append(s) }
-        case .categories: if !d.entry.categories.contains(s) { d.entry.categories.append(s) }
+        case .authors:
+            if roomInList(d.entry.authors.count), !d.entry.authors.contains(s) { d.entry.authors.append(s) }
+        case .categories:
+            if roomInList(d.entry.categories.count), !d.entry.categories.contains(s) { d.entry.categories.append(s) }
         }
     }
 

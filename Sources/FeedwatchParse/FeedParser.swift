@@ -30,6 +30,8 @@ public final class FeedParser {
     private var json: [UInt8] = []
     private var transcoder: Transcoder?
     private var rewriter = ReferenceRewriter()
+    private var doctype = DoctypeFilter()
+    private var tagGuard: TagLengthGuard
     private var charset: Charset?
     private var builder: FeedBuilder?
     private var collected: [Entry] = []
@@ -51,6 +53,7 @@ public final class FeedParser {
         self.documentURL = documentURL
         self.httpCharset = contentType.flatMap(FeedParser.charsetParameter)
         self.limits = limits
+        self.tagGuard = TagLengthGuard(limit: limits.maxTagBytes)
         self.onEntry = onEntry
         self.onFeed = onFeed
     }
@@ -155,7 +158,16 @@ public final class FeedParser {
         transcoder?.transcode(bytes, final: final, into: &utf8)
         var rewritten: [UInt8] = []
         rewriter.rewrite(utf8, final: final, into: &rewritten)
+        rewritten = doctype.filter(rewritten)
         if !sawNonSpace && !rewritten.isEmpty { sawNonSpace = true }
+        if let keep = rewritten.withUnsafeBufferPointer({ tagGuard.scan($0) }) {
+            // The bytes before the tag are parsed; the tag never reaches libxml2.
+            parser.push(Array(rewritten.prefix(keep)))
+            let why = "a tag longer than \(limits.maxTagBytes >> 10) KiB"
+            sizeProblem =
+                (builder?.entryCount ?? 0) > 0 ? .truncated("\(why); the rest was not read") : .refused(why)
+            return
+        }
         decodedBytes += rewritten.count
         if decodedBytes > limits.maxDocumentBytes {
             sizeProblem = .truncated("document larger than \(limits.maxDocumentBytes >> 20) MiB; the rest was not read")
@@ -172,13 +184,18 @@ public final class FeedParser {
             let dropped = builder?.droppedIncompleteEntry == true ? "; the incomplete last entry was dropped" : ""
             problem = .truncated("the document ends before its root element is closed\(dropped)")
         }
-        if problem == nil, let entity = parser.ignoredEntity {
+        if problem == nil, let entity = doctype.declaredEntity ?? parser.ignoredEntity {
             problem = .malformed(
                 "entity declarations ignored (first: '\(entity)'); references to them are left as text")
         }
         if problem == nil, let first = parser.firstError { problem = .malformed(first) }
         if problem == nil, builder?.fieldTruncated == true {
             problem = .truncated("a field longer than \(limits.maxFieldBytes >> 10) KiB was cut")
+        }
+        if problem == nil, builder?.listTruncated == true {
+            problem = .truncated(
+                "an entry listed more than \(limits.maxListItems) authors, categories, enclosures or media; the first \(limits.maxListItems) were kept"
+            )
         }
         if builder?.feed.format == nil && problem?.isFatal != true {
             problem =

@@ -79,6 +79,7 @@ enum JSONFeedParser {
         var entries: [Entry] = []
         var count = 0
         var problem: ParseProblem? = nil
+        var listCut = false
         broken = nil
         reader.seek(to: items.offset, depth: items.depth)
         do {
@@ -90,7 +91,7 @@ enum JSONFeedParser {
                         "more than \(limits.maxEntries) entries; the first \(limits.maxEntries) were read")
                     break
                 }
-                guard var e = try item(&reader, base: base, limits: limits) else { continue }
+                guard var e = try item(&reader, base: base, limits: limits, listCut: &listCut) else { continue }
                 if e.authors.isEmpty { e.authors = top.authors }
                 count += 1
                 if let onEntry { onEntry(e) } else { entries.append(e) }
@@ -109,6 +110,11 @@ enum JSONFeedParser {
         if problem == nil && reader.cutString {
             problem = .truncated("a field longer than \(limits.maxFieldBytes >> 10) KiB was cut")
         }
+        if problem == nil && listCut {
+            problem = .truncated(
+                "an entry listed more than \(limits.maxListItems) authors, categories, enclosures or media; the first \(limits.maxListItems) were kept"
+            )
+        }
         return ParseOutcome(feed: feed, entries: entries, entryCount: count, problem: problem, encoding: "UTF-8")
     }
 
@@ -124,7 +130,9 @@ enum JSONFeedParser {
     }
 
     /// One element of `items`: an entry, or nil (skipped) when it is not an object.
-    private static func item(_ reader: inout JSONReader, base: String?, limits: ParseLimits) throws -> Entry? {
+    private static func item(_ reader: inout JSONReader, base: String?, limits: ParseLimits, listCut: inout Bool)
+        throws -> Entry?
+    {
         guard try reader.beginObject() else { return nil }
         var e = Entry()
         var url: String? = nil
@@ -146,17 +154,22 @@ enum JSONFeedParser {
             case "content_text": text = try reader.string()
             case "date_published": e.published = try reader.string().flatMap(DateParser.parse)
             case "date_modified": e.updated = try reader.string().flatMap(DateParser.parse)
-            case "authors", "author": e.authors += try authors(&reader, single: key == "author")
+            case "authors", "author":
+                for name in try authors(&reader, single: key == "author") {
+                    if e.authors.count < limits.maxListItems { e.authors.append(name) } else { listCut = true }
+                }
             case "tags":
                 guard try reader.beginArray() else { continue }
                 while try reader.nextElement() {
                     let tag = plain(try reader.string())
-                    if !tag.isEmpty { e.categories.append(tag) }
+                    guard !tag.isEmpty else { continue }
+                    if e.categories.count < limits.maxListItems { e.categories.append(tag) } else { listCut = true }
                 }
             case "attachments":
                 guard try reader.beginArray() else { continue }
                 while try reader.nextElement() {
-                    if let a = try attachment(&reader, base: base) { e.enclosures.append(a) }
+                    guard let a = try attachment(&reader, base: base) else { continue }
+                    if e.enclosures.count < limits.maxListItems { e.enclosures.append(a) } else { listCut = true }
                 }
             case "image": image = try reader.string()
             case "banner_image": banner = try reader.string()
