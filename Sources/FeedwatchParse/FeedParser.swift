@@ -31,7 +31,7 @@ public final class FeedParser {
     private var transcoder: Transcoder?
     private var rewriter = ReferenceRewriter()
     private var doctype = DoctypeFilter()
-    private var tagGuard: TagLengthGuard
+    private var tagGuard: TagGuard
     private var charset: Charset?
     private var builder: FeedBuilder?
     private var collected: [Entry] = []
@@ -53,7 +53,7 @@ public final class FeedParser {
         self.documentURL = documentURL
         self.httpCharset = contentType.flatMap(FeedParser.charsetParameter)
         self.limits = limits
-        self.tagGuard = TagLengthGuard(limit: limits.maxTagBytes)
+        self.tagGuard = TagGuard(limit: limits.maxTagAttributes)
         self.onEntry = onEntry
         self.onFeed = onFeed
     }
@@ -163,7 +163,7 @@ public final class FeedParser {
         if let keep = rewritten.withUnsafeBufferPointer({ tagGuard.scan($0) }) {
             // The bytes before the tag are parsed; the tag never reaches libxml2.
             parser.push(Array(rewritten.prefix(keep)))
-            let why = "a tag longer than \(limits.maxTagBytes >> 10) KiB"
+            let why = "a tag with more than \(limits.maxTagAttributes) attributes"
             sizeProblem =
                 (builder?.entryCount ?? 0) > 0 ? .truncated("\(why); the rest was not read") : .refused(why)
             return

@@ -25,16 +25,16 @@ struct HostileStructureTests {
 
     private func attributes(_ n: Int) -> String { (0..<n).map { "a\($0)=\"x\"" }.joined(separator: " ") }
 
-    @Test("a start tag of 300,000 attributes is refused before libxml2 reads it")
+    @Test("a start tag of 20,000 attributes is refused before libxml2 reads it")
     func manyAttributes() {
-        let outcome = parse(Self.head + "<item \(attributes(300_000))><title>x</title></item></channel></rss>")
-        #expect(outcome.problem == .refused("a tag longer than 64 KiB"))
+        let outcome = parse(Self.head + "<item \(attributes(20_000))><title>x</title></item></channel></rss>")
+        #expect(outcome.problem == .refused("a tag with more than 1024 attributes"))
         #expect(outcome.entries.isEmpty)
     }
 
-    @Test("100,000 namespace declarations on the root are refused the same way")
+    @Test("20,000 namespace declarations on the root are refused the same way")
     func manyNamespaces() {
-        let declarations = (0..<100_000).map { "xmlns:n\($0)=\"http://example.org/\($0)\"" }.joined(separator: " ")
+        let declarations = (0..<20_000).map { "xmlns:n\($0)=\"http://example.org/\($0)\"" }.joined(separator: " ")
         let outcome = parse("<rss version=\"2.0\" \(declarations)><channel><title>t</title></channel></rss>")
         #expect(outcome.problem?.isFatal == true, "\(String(describing: outcome.problem))")
     }
@@ -46,31 +46,33 @@ struct HostileStructureTests {
                 Self.head + Self.good + "<item \(attributes(20_000))><title>C</title></item></channel></rss>",
                 piece: piece)
             #expect(outcome.entries.map(\.title) == ["A", "B"], "pieces of \(piece)")
-            #expect(outcome.problem == .truncated("a tag longer than 64 KiB; the rest was not read"))
+            #expect(outcome.problem == .truncated("a tag with more than 1024 attributes; the rest was not read"))
         }
     }
 
-    @Test("long CDATA sections, comments and quoted values holding < and > are not tags")
+    @Test("long CDATA sections and comments, and long quoted values holding <, > and =, are not tags")
     func notTags() {
         let html = String(repeating: "<p class=\"x\">text a < b, c > d</p> ", count: 4000)  // 140 KB
         let prose = String(repeating: "no markup at all here, ", count: 8000)  // 184 KB without '>'
-        let value = String(repeating: "a>b&lt;c", count: 6000)  // a 48 KB attribute value
+        let value = String(repeating: "a>b=&lt;c", count: 30_000)  // a 270 KB attribute value
+        let dataURI = "data:image/png;base64," + String(repeating: "iVBORw0KGgo=", count: 20_000)  // 240 KB
         let outcome = parse(
             Self.head + "<!-- \(prose) <x y=\" -->"
                 + "<item><title>A</title><guid>a</guid><description><![CDATA[\(html)]]></description></item>"
                 + "<item><title>B</title><guid>b</guid><description>\(prose)</description></item>"
                 + "<item><title>C</title><guid isPermaLink=\"false\" note=\"\(value)\">c</guid></item>"
+                + "<item><title>D</title><guid>d</guid><media:thumbnail xmlns:media=\"http://search.yahoo.com/mrss/\" url='\(dataURI)'/></item>"
                 + "</channel></rss>", piece: 1000)
         #expect(outcome.problem == nil, "\(String(describing: outcome.problem))")
-        #expect(outcome.entries.map(\.title) == ["A", "B", "C"])
+        #expect(outcome.entries.map(\.title) == ["A", "B", "C", "D"])
         #expect(outcome.entries.first?.summary.contains("text a < b, c > d") == true)
     }
 
     @Test("an entry keeps its first 100 enclosures, categories and authors, and says so")
     func longLists() {
-        let enclosures = (0..<50_000).map { "<enclosure url=\"http://e.example.org/\($0).mp3\" type=\"audio/mpeg\"/>" }
-        let categories = (0..<50_000).map { "<category>c\($0)</category>" }
-        let authors = (0..<50_000).map { "<author>w\($0)@example.org (W \($0))</author>" }
+        let enclosures = (0..<5_000).map { "<enclosure url=\"http://e.example.org/\($0).mp3\" type=\"audio/mpeg\"/>" }
+        let categories = (0..<5_000).map { "<category>c\($0)</category>" }
+        let authors = (0..<5_000).map { "<author>w\($0)@example.org (W \($0))</author>" }
         let outcome = parse(
             Self.head + "<item><title>A</title><guid>a</guid>" + enclosures.joined() + categories.joined()
                 + authors.joined() + "</item>" + Self.good + "</channel></rss>")
@@ -85,10 +87,10 @@ struct HostileStructureTests {
 
     @Test("the DOCTYPE goes before libxml2 sees it: its attribute defaults reach no element")
     func attributeDefaults() {
-        // 20,000 defaults on every item (49 s of libxml2 for these 200 items), and one that would
-        // make every guid a non-permalink, as libxml2 would report it to the parser.
+        // Defaults on every item (20,000 of them made 200 items take 49 s of libxml2), and one that
+        // would make every guid a non-permalink, as libxml2 would report it to the parser.
         let declarations =
-            (0..<20_000).map { "<!ATTLIST item a\($0) CDATA \"x\">" }.joined()
+            (0..<2_000).map { "<!ATTLIST item a\($0) CDATA \"x\">" }.joined()
             + "<!ATTLIST guid isPermaLink CDATA \"false\">"
         let items = (0..<200).map { "<item><title>T\($0)</title><guid>https://example.org/\($0)</guid></item>" }
         let outcome = parse(

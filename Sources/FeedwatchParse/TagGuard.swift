@@ -1,17 +1,19 @@
 import Glibc
 
-/// Finds the first XML tag longer than a limit in a document fed in pieces, before libxml2 sees it.
+/// Finds the first XML tag with more than a limit of attributes in a document fed in pieces,
+/// before libxml2 sees it.
 ///
 /// libxml2 2.9 compares each attribute (and namespace declaration) of a start tag with every other
 /// one of that tag: 300,000 attributes in one 3.4 MB tag took 71 s, on the thread that all
 /// transfers share. libxml2 parses a start tag only once its `>` has arrived, so a document is
-/// safe if no more than `limit` bytes pass between a tag's `<` and its `>` unnoticed.
+/// safe if no tag with more than `limit` attributes is let through whole. A long value (a data
+/// URI) is one attribute and costs libxml2 nothing of the kind: only the `=` signs are counted.
 ///
 /// The scan follows only what decides where tags are: text up to `<` (found with `memchr`),
-/// quoted attribute values (which may hold `>`), comments and CDATA sections (which may hold `<`).
-/// Everything else is libxml2's to judge; a guess wrong on a broken document can only stop a
-/// document that has a 64 KiB run without `>` where a tag seemed to start.
-struct TagLengthGuard {
+/// quoted attribute values (which may hold `>` and `=`), comments and CDATA sections (which may
+/// hold `<`). Everything else is libxml2's to judge; a wrong guess on a broken document can only
+/// stop one where more than `limit` `=` follow a `<` before any `>`.
+struct TagGuard {
     private enum State {
         case text
         /// After `<`: up to 9 bytes seen (`<![CDATA[` is the longest that decides).
@@ -25,15 +27,15 @@ struct TagLengthGuard {
     private let limit: Int
     private var state = State.text
     private var opened: [UInt8] = []
-    /// Bytes of the current tag seen so far (from its `<`).
-    private var tagBytes = 0
+    /// Attributes (`=` outside quotes) of the current tag so far.
+    private var attributes = 0
     /// The last bytes of a comment or CDATA section, to find `-->` and `]]>` across pieces.
     private var tail: (UInt8, UInt8) = (0, 0)
 
     init(limit: Int) { self.limit = limit }
 
-    /// How many bytes of `bytes` come before the `<` of a tag that grows past the limit (the
-    /// tag may have begun in an earlier piece: then 0); nil while every tag is within it.
+    /// How many bytes of `bytes` come before the `<` of a tag that goes past the limit (the tag
+    /// may have begun in an earlier piece: then 0); nil while every tag is within it.
     mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
         let n = bytes.count
@@ -46,7 +48,7 @@ struct TagLengthGuard {
                 guard let p = memchr(base + i, 0x3C, n - i) else { return nil }
                 i = base.distance(to: p.assumingMemoryBound(to: UInt8.self)) + 1
                 tagStart = i - 1
-                tagBytes = 1
+                attributes = 0
                 opened.removeAll(keepingCapacity: true)
                 state = .opening
             case .opening:
@@ -57,7 +59,6 @@ struct TagLengthGuard {
                     continue
                 }
                 i += 1
-                tagBytes += 1
                 opened.append(b)
                 if opened.elementsEqual("!--".utf8) {
                     state = .comment
@@ -72,7 +73,6 @@ struct TagLengthGuard {
                 while i < n {
                     let b = base[i]
                     i += 1
-                    tagBytes += 1
                     if b == 0x3E {
                         state = .text
                         break
@@ -81,18 +81,15 @@ struct TagLengthGuard {
                         state = .quoted(b)
                         break
                     }
-                    if tagBytes > limit { return tagStart }
+                    if b == 0x3D {
+                        attributes += 1
+                        if attributes > limit { return tagStart }
+                    }
                 }
             case .quoted(let quote):
-                // A quoted value: up to its closing quote, counted in the tag's length.
-                guard let p = memchr(base + i, Int32(quote), n - i) else {
-                    tagBytes += n - i
-                    return tagBytes > limit ? tagStart : nil
-                }
-                let end = base.distance(to: p.assumingMemoryBound(to: UInt8.self)) + 1
-                tagBytes += end - i
-                i = end
-                if tagBytes > limit { return tagStart }
+                // A quoted value, however long: up to its closing quote.
+                guard let p = memchr(base + i, Int32(quote), n - i) else { return nil }
+                i = base.distance(to: p.assumingMemoryBound(to: UInt8.self)) + 1
                 state = .tag
             case .comment, .cdata:
                 // Their own length is free: only their end (`-->`, `]]>`) matters.
@@ -120,7 +117,6 @@ struct TagLengthGuard {
                 }
             }
         }
-        if case .tag = state, tagBytes > limit { return tagStart }
         return nil
     }
 }
