@@ -35,8 +35,9 @@ struct DoctypeFilter {
     private(set) var declaredEntity: String? = nil
     private(set) var removedDoctype = false
 
-    /// The bytes to hand on: `input` itself once the prolog is over (no copy).
-    mutating func filter(_ input: [UInt8]) -> [UInt8] {
+    /// The bytes to hand on: `input` itself once the prolog is over (no copy). At the end of the
+    /// document (`final`), a `<` still waiting to be told apart is handed on as it is.
+    mutating func filter(_ input: [UInt8], final: Bool = false) -> [UInt8] {
         if case .done = state { return input }
         var out: [UInt8] = []
         out.reserveCapacity(input.count)
@@ -90,6 +91,7 @@ struct DoctypeFilter {
                 doctypeByte(b)
             }
         }
+        if final, case .opening = state { out.append(contentsOf: opened) }
         return out
     }
 

@@ -158,7 +158,7 @@ public final class FeedParser {
         transcoder?.transcode(bytes, final: final, into: &utf8)
         var rewritten: [UInt8] = []
         rewriter.rewrite(utf8, final: final, into: &rewritten)
-        rewritten = doctype.filter(rewritten)
+        rewritten = doctype.filter(rewritten, final: final)
         if !sawNonSpace && !rewritten.isEmpty { sawNonSpace = true }
         if let keep = rewritten.withUnsafeBufferPointer({ tagGuard.scan($0) }) {
             // The bytes before the tag are parsed; the tag never reaches libxml2.

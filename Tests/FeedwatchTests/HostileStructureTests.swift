@@ -125,4 +125,16 @@ struct HostileStructureTests {
                 "\(String(describing: outcome.problem))")
         }
     }
+
+    @Test("a document cut inside its prolog's '<!' is judged by libxml2 as it is, not dropped as empty")
+    func cutInProlog() {
+        for document in ["<!-", "<?xml version=\"1.0\"?>\n<!DOC", "<"] {
+            let outcome = parse(document, piece: 1)
+            guard case .notAFeed(let why)? = outcome.problem else {
+                Issue.record("\(document): \(String(describing: outcome.problem))")
+                continue
+            }
+            #expect(why.hasPrefix("not XML"), "\(document): \(why)")
+        }
+    }
 }
