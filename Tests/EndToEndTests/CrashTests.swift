@@ -134,7 +134,7 @@ struct CrashTests {
             highest = max(highest, e.2)
         }
 
-        let integrity = try PythonScript.run(
+        let integrity = try await PythonScript.run(
             """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1])
@@ -142,7 +142,7 @@ struct CrashTests {
             print(db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
             """, arguments: [dir.path("state/feedwatch.db")])
         #expect(integrity.output == "ok\n0\n", "\(integrity.output)")
-        let schema = try EventSchema.validate(jsonl)
+        let schema = try await EventSchema.validate(jsonl)
         #expect(schema.status == 0, "\(schema.output)")
         print(
             """

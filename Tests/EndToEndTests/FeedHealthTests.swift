@@ -44,7 +44,7 @@ struct FeedHealthTests {
         #expect(again.status == 0)
         #expect(try types().count == 3)
         // Each of the three event types matches the documented schema.
-        let schema = try EventSchema.validate(dir.path("log/events.jsonl"))
+        let schema = try await EventSchema.validate(dir.path("log/events.jsonl"))
         #expect(schema.status == 0, "\(schema.output)")
     }
 

@@ -38,7 +38,7 @@ struct JSONFeedPollTests {
         let again = try await BinaryRun.run(["once", "--config", path])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try OnceTests.lines(dir.path("log/events.jsonl")).count == 1)
-        let schema = try EventSchema.validate(dir.path("log/events.jsonl"))
+        let schema = try await EventSchema.validate(dir.path("log/events.jsonl"))
         #expect(schema.status == 0, "\(schema.output)")
     }
 }

@@ -57,7 +57,7 @@ struct JSONLinesFileTests {
         #expect(run.status == 0, "\(run.stderr)")
         let lines = try OnceTests.lines(file)
         #expect(lines.compactMap { $0["seq"] as? Int } == Array(1...30))
-        let schema = try EventSchema.validate(file)
+        let schema = try await EventSchema.validate(file)
         #expect(schema.status == 0, "\(schema.output)")
     }
 

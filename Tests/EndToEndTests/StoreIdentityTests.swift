@@ -168,7 +168,7 @@ struct StoreIdentityTests {
                 "story.updated: Iraq coalition talks update 1 [\"body\"] (was: Iraq coalition talks update 1)"
             ])
         #expect(try await daemon.pollEvents().isEmpty)
-        let schema = try EventSchema.validate(daemon.dir.path("log/events.jsonl"))
+        let schema = try await EventSchema.validate(daemon.dir.path("log/events.jsonl"))
         #expect(schema.status == 0, "\(schema.output)")
     }
 

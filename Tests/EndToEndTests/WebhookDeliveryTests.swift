@@ -79,7 +79,7 @@ struct WebhookDeliveryTests {
         }
         let file = dir.path("deliveries.json")
         try JSONSerialization.data(withJSONObject: recorded).write(to: URL(fileURLWithPath: file))
-        let verify = try PythonScript.run(
+        let verify = try await PythonScript.run(
             venv: true,
             """
             import base64, json, sys

@@ -4,8 +4,8 @@ import Foundation
 /// independent validator reading the same file users read.
 public enum EventSchema {
     /// Validates every line of a JSON-lines file; the output names each failing line.
-    public static func validate(_ jsonlPath: String) throws -> PythonScript {
-        try PythonScript.run(
+    public static func validate(_ jsonlPath: String) async throws -> PythonScript {
+        try await PythonScript.run(
             """
             import json, sys
             from jsonschema import Draft202012Validator

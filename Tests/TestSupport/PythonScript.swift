@@ -8,7 +8,12 @@ public struct PythonScript: Sendable {
     /// Standard output and error together.
     public let output: String
 
-    public static func run(venv: Bool = false, _ script: String, arguments: [String] = []) throws -> PythonScript {
+    /// Waits for the script without blocking a thread: tests share a small thread pool with
+    /// in-process servers (two threads on a 2-CPU machine), and a blocked one can stall a server
+    /// another test's daemon is polling.
+    public static func run(venv: Bool = false, _ script: String, arguments: [String] = []) async throws
+        -> PythonScript
+    {
         let python =
             venv ? Paths.repository.appendingPathComponent(".build/test-venv/bin/python").path : "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else {
@@ -22,6 +27,7 @@ public struct PythonScript: Sendable {
         process.arguments = ["-c", "exec \"$0\" \"$@\" </dev/null >\"$PY_OUT\" 2>&1", python, "-c", script] + arguments
         process.environment = ["PATH": "/usr/bin:/bin", "PY_OUT": out, "LANG": "C.UTF-8"]
         try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         process.waitUntilExit()
         return PythonScript(
             status: process.terminationStatus, output: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
