@@ -7,17 +7,19 @@ extension String {
         let bytes = utf8
         var start = bytes.startIndex
         var end = bytes.endIndex
-        while start < end, Self.isASCIIWhitespace(bytes[start]) { start = bytes.index(after: start) }
+        while start < end, bytes[start].isASCIIWhitespace { start = bytes.index(after: start) }
         while end > start {
             let before = bytes.index(before: end)
-            guard Self.isASCIIWhitespace(bytes[before]) else { break }
+            guard bytes[before].isASCIIWhitespace else { break }
             end = before
         }
         if start == bytes.startIndex && end == bytes.endIndex { return self }
         return String(self[start..<end])
     }
+}
 
-    private static func isASCIIWhitespace(_ b: UInt8) -> Bool {
-        b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D
-    }
+extension UInt8 {
+    /// A space, tab or line end: white space to XML and JSON alike.
+    @inline(__always)
+    public var isASCIIWhitespace: Bool { self == 0x20 || self == 0x09 || self == 0x0A || self == 0x0D }
 }

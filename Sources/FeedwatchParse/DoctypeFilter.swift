@@ -1,3 +1,5 @@
+import FeedwatchModel
+
 /// Removes the document type declaration (`<!DOCTYPE ...>`, with its internal subset) from a
 /// document's prolog as it streams towards libxml2, as feedparser does.
 ///
@@ -33,7 +35,6 @@ struct DoctypeFilter {
     private var entityName: [UInt8] = []
     /// The first entity the removed declaration declared (for the parse's report), if any.
     private(set) var declaredEntity: String? = nil
-    private(set) var removedDoctype = false
 
     /// The bytes to hand on: `input` itself once the prolog is over (no copy). At the end of the
     /// document (`final`), a `<` still waiting to be told apart is handed on as it is.
@@ -61,7 +62,6 @@ struct DoctypeFilter {
                 opened.append(b)
                 if opened.elementsEqual("<!DOCTYPE".utf8) {
                     state = .doctype
-                    removedDoctype = true
                     (quote, subset, inSubsetComment) = (nil, 0, false)
                     recent.removeAll()
                 } else if opened.elementsEqual("<!--".utf8) {
@@ -110,12 +110,11 @@ struct DoctypeFilter {
         }
         if capturingEntity {
             // `<!ENTITY`, white space, `%` for a parameter entity, the name.
-            let isSpace = b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D
             if entityName.isEmpty {
-                if !isSpace && b != UInt8(ascii: "%") { entityName.append(b) }
+                if !b.isASCIIWhitespace && b != UInt8(ascii: "%") { entityName.append(b) }
                 return
             }
-            guard isSpace || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") else {
+            guard b.isASCIIWhitespace || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") else {
                 if entityName.count < 256 { entityName.append(b) }
                 return
             }

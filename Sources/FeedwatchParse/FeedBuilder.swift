@@ -348,7 +348,7 @@ final class FeedBuilder {
                 if let d = draft, roomInList(d.entry.media.count),
                     !d.entry.media.contains(where: { $0.url == resolved })
                 {
-                    draft?.entry.media.append(Enclosure(url: resolved, type: type, length: size))
+                    d.entry.media.append(Enclosure(url: resolved, type: type, length: size))
                 }
             }
         default: break
@@ -384,8 +384,7 @@ final class FeedBuilder {
             !d.entry.enclosures.contains(where: { $0.url == resolved })
         else { return }
         let size = length.flatMap { Int64($0.trimmingASCIIWhitespace()) }
-        draft?.entry.enclosures.append(
-            Enclosure(url: resolved, type: type?.trimmingASCIIWhitespace() ?? "", length: size))
+        d.entry.enclosures.append(Enclosure(url: resolved, type: type?.trimmingASCIIWhitespace() ?? "", length: size))
     }
 
     private func appendCategory(_ raw: String) {
@@ -439,7 +438,7 @@ final class FeedBuilder {
         entryCount += 1
         onEntry(d.entry)
         if entryCount >= limits.maxEntries {
-            stop(.truncated("more than \(limits.maxEntries) entries; the first \(limits.maxEntries) were read"))
+            stop(.entriesCut(limits))
         }
     }
 

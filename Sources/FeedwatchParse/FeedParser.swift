@@ -190,12 +190,10 @@ public final class FeedParser {
         }
         if problem == nil, let first = parser.firstError { problem = .malformed(first) }
         if problem == nil, builder?.fieldTruncated == true {
-            problem = .truncated("a field longer than \(limits.maxFieldBytes >> 10) KiB was cut")
+            problem = .fieldCut(limits)
         }
         if problem == nil, builder?.listTruncated == true {
-            problem = .truncated(
-                "an entry listed more than \(limits.maxListItems) authors, categories, enclosures or media; the first \(limits.maxListItems) were kept"
-            )
+            problem = .listCut(limits)
         }
         if builder?.feed.format == nil && problem?.isFatal != true {
             problem =

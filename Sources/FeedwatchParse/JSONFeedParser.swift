@@ -32,14 +32,11 @@ enum JSONFeedParser {
             let (line, column) = reader.position(of: f.offset)
             return "invalid JSON at line \(line), column \(column): \(f.message)"
         }
-        func refusal(_ f: JSONReader.Failure) -> ParseProblem? {
-            f.message.hasPrefix("nested deeper") ? .refused(described(f)) : nil
-        }
 
         // Pass 1: the top-level members, the items skipped (where they start is noted).
         var top = TopLevel()
         var broken: JSONReader.Failure? = nil
-        do {
+        do throws(JSONReader.Failure) {
             guard try reader.beginObject() else { return fail(.notAFeed("a JSON document that is not a JSON Feed")) }
             while let key = try reader.nextKey() {
                 switch key {
@@ -49,16 +46,14 @@ enum JSONFeedParser {
                 case "feed_url": top.feedURL = try reader.string()
                 case "authors", "author": top.authors += try authors(&reader, single: key == "author")
                 case "items":
-                    top.items = (reader.offset, reader.currentDepth)
+                    top.items = reader.mark
                     try reader.skipValue()
                 default: try reader.skipValue()
                 }
             }
-        } catch let f as JSONReader.Failure {
-            if let refused = refusal(f) { return fail(refused) }
-            broken = f
         } catch {
-            return fail(.notAFeed("invalid JSON"))
+            if error.tooDeep { return fail(.refused(described(error))) }
+            broken = error
         }
         guard let version = top.version,
             version.hasPrefix("https://jsonfeed.org/version/") || version.hasPrefix("http://jsonfeed.org/version/")
@@ -81,14 +76,13 @@ enum JSONFeedParser {
         var problem: ParseProblem? = nil
         var listCut = false
         broken = nil
-        reader.seek(to: items.offset, depth: items.depth)
-        do {
+        reader.seek(to: items)
+        do throws(JSONReader.Failure) {
             guard try reader.beginArray() else { return fail(.notAFeed("a JSON Feed whose items are not a list")) }
             onFeed?(feed)
             while try reader.nextElement() {
                 if count >= limits.maxEntries {
-                    problem = .truncated(
-                        "more than \(limits.maxEntries) entries; the first \(limits.maxEntries) were read")
+                    problem = .entriesCut(limits)
                     break
                 }
                 guard var e = try item(&reader, base: base, limits: limits, listCut: &listCut) else { continue }
@@ -96,11 +90,9 @@ enum JSONFeedParser {
                 count += 1
                 if let onEntry { onEntry(e) } else { entries.append(e) }
             }
-        } catch let f as JSONReader.Failure {
-            if let refused = refusal(f) { return fail(refused) }
-            broken = f
         } catch {
-            broken = JSONReader.Failure(message: "\(error)", offset: reader.offset)
+            if error.tooDeep { return fail(.refused(described(error))) }
+            broken = error
         }
         if let broken {
             // Nothing read: not a feed (a poll that failed), never an empty one.
@@ -108,12 +100,10 @@ enum JSONFeedParser {
             problem = problem ?? .malformed(described(broken))
         }
         if problem == nil && reader.cutString {
-            problem = .truncated("a field longer than \(limits.maxFieldBytes >> 10) KiB was cut")
+            problem = .fieldCut(limits)
         }
         if problem == nil && listCut {
-            problem = .truncated(
-                "an entry listed more than \(limits.maxListItems) authors, categories, enclosures or media; the first \(limits.maxListItems) were kept"
-            )
+            problem = .listCut(limits)
         }
         return ParseOutcome(feed: feed, entries: entries, entryCount: count, problem: problem, encoding: "UTF-8")
     }
@@ -131,7 +121,7 @@ enum JSONFeedParser {
 
     /// One element of `items`: an entry, or nil (skipped) when it is not an object.
     private static func item(_ reader: inout JSONReader, base: String?, limits: ParseLimits, listCut: inout Bool)
-        throws -> Entry?
+        throws(JSONReader.Failure) -> Entry?
     {
         guard try reader.beginObject() else { return nil }
         var e = Entry()
@@ -191,7 +181,7 @@ enum JSONFeedParser {
         return e
     }
 
-    private static func attachment(_ reader: inout JSONReader, base: String?) throws -> Enclosure? {
+    private static func attachment(_ reader: inout JSONReader, base: String?) throws(JSONReader.Failure) -> Enclosure? {
         guard try reader.beginObject() else { return nil }
         var url: String? = nil
         var type = ""
@@ -216,9 +206,9 @@ enum JSONFeedParser {
     }
 
     /// JSON Feed 1.1 `authors` (a list) or 1.0 `author` (one object): their names.
-    private static func authors(_ reader: inout JSONReader, single: Bool) throws -> [String] {
+    private static func authors(_ reader: inout JSONReader, single: Bool) throws(JSONReader.Failure) -> [String] {
         var names: [String] = []
-        func one(_ reader: inout JSONReader) throws {
+        func one(_ reader: inout JSONReader) throws(JSONReader.Failure) {
             guard try reader.beginObject() else { return }
             while let key = try reader.nextKey() {
                 if key == "name" {

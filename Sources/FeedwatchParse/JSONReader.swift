@@ -1,3 +1,5 @@
+import FeedwatchModel
+
 /// Reads one JSON document's values in order without building a tree of them.
 ///
 /// The JSON Feed parser asks for the members it knows and skips the rest, so parsing takes the
@@ -12,6 +14,8 @@ struct JSONReader {
     struct Failure: Error {
         let message: String
         let offset: Int
+        /// Nesting past the limit: a refusal, not a broken document.
+        var tooDeep = false
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -29,34 +33,34 @@ struct JSONReader {
         self.maxStringBytes = maxStringBytes
     }
 
-    /// Goes back to a position read before (the value of a member noted on a first pass).
-    mutating func seek(to offset: Int, depth: Int) {
-        self.offset = offset
-        self.depth = depth
-    }
+    /// Where the reader stands, to come back to with `seek` (the value of a member noted on a
+    /// first pass).
+    var mark: (offset: Int, depth: Int) { (offset, depth) }
 
-    var currentDepth: Int { depth }
+    mutating func seek(to mark: (offset: Int, depth: Int)) {
+        (offset, depth) = mark
+    }
 
     // MARK: - Structure
 
     /// Enters the object that comes next and returns true; or skips the value that comes next,
     /// whatever it is, and returns false.
-    mutating func beginObject() throws -> Bool {
+    mutating func beginObject() throws(Failure) -> Bool {
         try enter("{")
     }
 
     /// Enters the array that comes next and returns true; or skips the value and returns false.
-    mutating func beginArray() throws -> Bool {
+    mutating func beginArray() throws(Failure) -> Bool {
         try enter("[")
     }
 
     /// The next member's name, the reader then standing at its value (which the caller reads or
     /// skips); nil at the end of the object, which is then left.
-    mutating func nextKey() throws -> String? {
+    mutating func nextKey() throws(Failure) -> String? {
         skipSpace()
         if try separatorOrEnd(UInt8(ascii: "}")) { return nil }
         guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name in quotes") }
-        let key = try rawString(limit: 256)
+        let key = try rawString()
         skipSpace()
         guard peek() == UInt8(ascii: ":") else { throw failure("expected ':' after a member name") }
         offset += 1
@@ -65,7 +69,7 @@ struct JSONReader {
 
     /// Whether another element follows in the current array (the reader then stands at it);
     /// false at the end of the array, which is then left.
-    mutating func nextElement() throws -> Bool {
+    mutating func nextElement() throws(Failure) -> Bool {
         skipSpace()
         return try !separatorOrEnd(UInt8(ascii: "]"))
     }
@@ -73,17 +77,17 @@ struct JSONReader {
     // MARK: - Values
 
     /// The string that comes next; nil (the value skipped) when the value is something else.
-    mutating func string() throws -> String? {
+    mutating func string() throws(Failure) -> String? {
         skipSpace()
         guard peek() == UInt8(ascii: "\"") else {
             try skipValue()
             return nil
         }
-        return try rawString(limit: maxStringBytes)
+        return try rawString()
     }
 
     /// A number's text as written (`42`, `1.5e3`); nil (the value skipped) for anything else.
-    mutating func number() throws -> String? {
+    mutating func number() throws(Failure) -> String? {
         skipSpace()
         guard let b = peek(), b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) else {
             try skipValue()
@@ -95,13 +99,13 @@ struct JSONReader {
     }
 
     /// A string, or a number's text as written; nil (the value skipped) for anything else.
-    mutating func stringOrNumber() throws -> String? {
+    mutating func stringOrNumber() throws(Failure) -> String? {
         skipSpace()
-        return peek() == UInt8(ascii: "\"") ? try rawString(limit: maxStringBytes) : try number()
+        return peek() == UInt8(ascii: "\"") ? try rawString() : try number()
     }
 
     /// Skips the value that comes next, however deep, without recursion.
-    mutating func skipValue() throws {
+    mutating func skipValue() throws(Failure) {
         skipSpace()
         guard let first = peek() else { throw failure("unexpected end of the document") }
         switch first {
@@ -154,18 +158,15 @@ struct JSONReader {
 
     private func failure(_ message: String) -> Failure { Failure(message: message, offset: offset) }
 
-    private func nestedTooDeep() -> Failure { failure("nested deeper than \(maxDepth) levels") }
-
-    private mutating func skipSpace() {
-        while offset < bytes.count {
-            switch bytes[offset] {
-            case 0x20, 0x09, 0x0A, 0x0D: offset += 1
-            default: return
-            }
-        }
+    private func nestedTooDeep() -> Failure {
+        Failure(message: "nested deeper than \(maxDepth) levels", offset: offset, tooDeep: true)
     }
 
-    private mutating func enter(_ open: Unicode.Scalar) throws -> Bool {
+    private mutating func skipSpace() {
+        while offset < bytes.count && bytes[offset].isASCIIWhitespace { offset += 1 }
+    }
+
+    private mutating func enter(_ open: Unicode.Scalar) throws(Failure) -> Bool {
         skipSpace()
         guard peek() == UInt8(ascii: open) else {
             try skipValue()
@@ -179,7 +180,7 @@ struct JSONReader {
 
     /// Consumes a separating comma (or several, or none) and reports whether `end` closes the
     /// container, leaving it.
-    private mutating func separatorOrEnd(_ end: UInt8) throws -> Bool {
+    private mutating func separatorOrEnd(_ end: UInt8) throws(Failure) -> Bool {
         while peek() == UInt8(ascii: ",") {
             offset += 1
             skipSpace()
@@ -206,7 +207,7 @@ struct JSONReader {
         }
     }
 
-    private mutating func skipString() throws {
+    private mutating func skipString() throws(Failure) {
         offset += 1
         while offset < bytes.count {
             switch bytes[offset] {
@@ -222,8 +223,9 @@ struct JSONReader {
         throw failure("unexpected end of the document inside a string")
     }
 
-    /// The string at `offset` (its opening quote), unescaped, at most `limit` bytes of UTF-8.
-    private mutating func rawString(limit: Int) throws -> String {
+    /// The string at `offset` (its opening quote), unescaped, at most `maxStringBytes` of UTF-8.
+    private mutating func rawString() throws(Failure) -> String {
+        let limit = maxStringBytes
         offset += 1
         let start = offset
         // Most strings have no escape: found whole, then decoded once.

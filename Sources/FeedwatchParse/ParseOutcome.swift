@@ -66,6 +66,23 @@ public enum ParseProblem: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension ParseProblem {
+    /// The limits' cuts, worded once for the XML and the JSON Feed parser.
+    static func entriesCut(_ limits: ParseLimits) -> ParseProblem {
+        .truncated("more than \(limits.maxEntries) entries; the first \(limits.maxEntries) were read")
+    }
+
+    static func fieldCut(_ limits: ParseLimits) -> ParseProblem {
+        .truncated("a field longer than \(limits.maxFieldBytes >> 10) KiB was cut")
+    }
+
+    static func listCut(_ limits: ParseLimits) -> ParseProblem {
+        .truncated(
+            "an entry listed more than \(limits.maxListItems) authors, categories, enclosures or media; "
+                + "the first \(limits.maxListItems) were kept")
+    }
+}
+
 /// The result of parsing one document.
 public struct ParseOutcome: Sendable {
     public var feed: FeedInfo

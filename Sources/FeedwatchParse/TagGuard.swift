@@ -67,7 +67,7 @@ struct TagGuard {
                     state = .cdata
                     tail = (0, 0)
                 } else if !("!--".utf8.starts(with: opened) || "![CDATA[".utf8.starts(with: opened)) {
-                    state = .tag  // a declaration (DOCTYPE): a tag as far as its length goes
+                    state = .tag  // another declaration: its attributes counted like a tag's
                 }
             case .tag:
                 while i < n {
