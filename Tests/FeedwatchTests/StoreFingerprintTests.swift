@@ -1,8 +1,11 @@
 import FeedwatchModel
 import FeedwatchNormalise
-import FeedwatchStore
+import GRDB
+import GRDBSQLite
 import TestSupport
 import Testing
+
+@testable import FeedwatchStore
 
 /// The store's near-duplicate memory: kept for the cross-feed window, forgotten after it and with
 /// its feed.
@@ -79,5 +82,63 @@ struct StoreFingerprintTests {
         #expect(try store.forget(feedURL: "https://wire.example/rss") == 1)
         let r = try Self.poll(store, "https://paper.example/rss", [copy], at: t0.adding(seconds: 60))
         #expect(r.new == 1 && r.duplicates == 0)
+    }
+
+    /// The SQLite virtual-machine instructions `body` runs on the store's writer connection: the
+    /// work a recording costs, counted the same on every run and machine (a time would not be).
+    static func instructions(_ store: SQLiteStore, _ body: () throws -> Void) throws -> Int {
+        let counter = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        counter.initialize(to: 0)
+        defer { counter.deallocate() }
+        try store.pool.write { db in
+            sqlite3_progress_handler(
+                db.sqliteConnection, 1,
+                { context in
+                    context?.assumingMemoryBound(to: Int.self).pointee += 1
+                    return 0
+                }, counter)
+        }
+        defer { try? store.pool.write { db in sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil) } }
+        try body()
+        return counter.pointee
+    }
+
+    /// Entries of one template with a number: every one's bands are every other's.
+    static func templated(_ i: Int, host: String) -> Story {
+        story(
+            "t-\(i)", link: "https://\(host)/\(i)", title: "Item \(i)",
+            body: String(repeating: "Baghdad coalition talks on advisers and bases resume. ", count: 5) + "\(i)")
+    }
+
+    @Test(
+        "a fingerprint lookup costs the same however many look-alike stories a feed has: its own publisher's are skipped, others' read up to a bound"
+    )
+    func lookupsStayBounded() throws {
+        // Polls of one feed in a store of its own, 50 new stories each, all announced and
+        // remembered (none has an original elsewhere); the cost of the 2nd or 5th poll against
+        // the 20th's.
+        func pollCosts(_ feed: String, host: (Int) -> String) throws -> [Int: Int] {
+            let (dir, store) = try Self.newStore()
+            defer { _ = dir }
+            var costs: [Int: Int] = [:]
+            for k in 0..<20 {
+                let stories = (k * 50..<(k + 1) * 50).map { Self.templated($0, host: host($0)) }
+                var result: RecordResult?
+                costs[k] = try Self.instructions(store) {
+                    result = try Self.poll(store, feed, stories, at: Self.t0.adding(seconds: Int64(k) * 60))
+                }
+                #expect(result?.events == 50 && result?.duplicates == 0)
+            }
+            return costs
+        }
+        // One publisher: 950 look-alikes stored before the last poll, 50 before the 2nd.
+        let own = try pollCosts("https://one.example/rss") { _ in "one.example" }
+        let (early, late) = (try #require(own[1]), try #require(own[19]))
+        #expect(Double(late) < 1.25 * Double(early), "poll 2: \(early) instructions, poll 20: \(late)")
+        // Each entry its own publisher (a feed could name any host): every band crowded with
+        // others', each read up to the bound, reached by the 5th poll.
+        let others = try pollCosts("https://many.example/rss") { "p\($0).example" }
+        let (full, fuller) = (try #require(others[4]), try #require(others[19]))
+        #expect(Double(fuller) < 1.25 * Double(full), "poll 5: \(full) instructions, poll 20: \(fuller)")
     }
 }

@@ -131,4 +131,44 @@ struct StoreMigrationTests {
         }
         #expect(texts == ["Baghdad and Washington talk."], "feed A's one story with text is left")
     }
+
+    @Test(
+        "a fingerprint remembered by a v7 store (bands without their publisher) still finds its copy after the upgrade")
+    func fingerprintsSurviveTheUpgrade() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("feedwatch.db")
+        let wire = Normaliser.story(
+            Entry(id: "a-1", link: "https://wire.example/1", title: "Talks resume", summary: WireStory.text))
+        let fingerprint = try #require(Fingerprint.of(wire))
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v7")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO feed(id, url, title) VALUES (1, 'https://wire.example/rss', 'Wire')")
+            try db.execute(
+                sql:
+                    "INSERT INTO story_sketch(id, feed_id, key, publisher, seen_at, minhash) VALUES (7, 1, ?, ?, ?, ?)",
+                arguments: [
+                    Data(wire.key), Fingerprint.publisher(of: wire, feedURL: "https://wire.example/rss"),
+                    Self.t0.seconds, Data(fingerprint.bytes),
+                ])
+            for band in fingerprint.bands {
+                try db.execute(sql: "INSERT INTO story_band(band, sketch) VALUES (?, 7)", arguments: [band])
+            }
+        }
+        try queue.close()
+        let store = try SQLiteStore(path: path)
+        let copy = Normaliser.story(
+            Entry(id: "p-1", link: "https://paper.example/1", title: "US, Iraq talk", summary: WireStory.copy))
+        let at = Self.t0.adding(seconds: 3600)
+        let result = try store.recordInOwnTransaction(
+            feedURL: "https://paper.example/rss",
+            poll: PollRecord(polledAt: at, status: 200, nextPollAt: at.adding(seconds: 900)), stories: [copy],
+            duplicateWindow: .seconds(48 * 3600),
+            decide: { new in [OutboxEntry(output: "events", eventID: Digest.hex(new.story.key), payload: [])] })
+        #expect(result.new == 1 && result.duplicates == 1 && result.events == 0)
+        let bands = try DatabaseQueue(path: path).read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT publisher FROM story_band")
+        }
+        #expect(bands == ["wire.example"])
+    }
 }
