@@ -224,6 +224,7 @@ final class HTTPEngine: @unchecked Sendable {
         _ = CCurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")
         _ = CCurl_easy_setopt_string(easy, CURLOPT_USERAGENT, settings.userAgent)
         _ = CCurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
+        if t.retriedFresh { _ = CCurl_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1) }
         _ = CCurl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, HTTPEngine.writeCallback)
         _ = CCurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
         _ = CCurl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, HTTPEngine.headerCallback)
@@ -261,12 +262,17 @@ final class HTTPEngine: @unchecked Sendable {
         }
     }
 
-    /// Ends an active transfer: reads its results, releases libcurl's resources, answers the caller.
+    /// Ends an active transfer: reads its results, releases libcurl's resources, answers the caller
+    /// (or starts it again, once, on a connection of its own: `retriesFresh`).
     private func finish(_ t: Transfer, code: CURLcode, forced: HTTPError?) {
+        var retry = false
         if let easy = t.easy {
             var status = 0
             _ = CCurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
             t.response.status = status
+            var connects = 0
+            _ = CCurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
+            retry = forced == nil && Self.retriesFresh(t, code: code, status: status, newConnections: connects)
             var url: UnsafeMutablePointer<CChar>? = nil
             _ = CCurl_easy_getinfo_string(easy, CURLINFO_EFFECTIVE_URL, &url)
             t.response.effectiveURL = url.map { String(cString: $0) } ?? t.request.url
@@ -282,7 +288,31 @@ final class HTTPEngine: @unchecked Sendable {
         active[t.id] = nil
         perHost[t.hostKey, default: 1] -= 1
         if perHost[t.hostKey] == 0 { perHost[t.hostKey] = nil }
+        if retry {
+            t.restartFresh()
+            start(t)
+            return
+        }
         complete(t, code: code, forced: forced)
+    }
+
+    /// Whether a transfer that failed is started again on a new connection: a GET (repeating it
+    /// changes nothing) that got no answer it could read over a connection an earlier transfer
+    /// had left open, once. Such a connection may have been closed by the server meanwhile, or
+    /// hold bytes an earlier answer sent beyond its Content-Length (libcurl reads to the length
+    /// and keeps the connection): the failure is that connection's, not this feed's. Browsers
+    /// retry the same way.
+    private static func retriesFresh(_ t: Transfer, code: CURLcode, status: Int, newConnections: Int) -> Bool {
+        guard !t.retriedFresh, case .get = t.request.method, newConnections == 0, status == 0,
+            t.failure == nil, t.response.bodyBytes == 0
+        else { return false }
+        switch code {
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY, CURLE_GOT_NOTHING, CURLE_SEND_ERROR,
+            CURLE_RECV_ERROR:
+            return true
+        default:
+            return false
+        }
     }
 
     private func complete(_ t: Transfer, code: CURLcode, forced: HTTPError?) {

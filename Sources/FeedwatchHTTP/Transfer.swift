@@ -28,6 +28,8 @@ final class Transfer: @unchecked Sendable {
     var sinkAccepted = false
     var stoppedBySink = false
     var started: Double = 0
+    /// Started again on a connection of its own (`HTTPEngine.retriesFresh`); never twice.
+    var retriedFresh = false
 
     /// Bytes of body kept for callers without a sink (error messages, webhook answers).
     static let keptBody = 64 * 1024
@@ -54,6 +56,16 @@ final class Transfer: @unchecked Sendable {
         let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
         if hostPort.hasPrefix("[") { return String(hostPort.prefix { $0 != "]" }).lowercased() + "]" }
         return (hostPort.split(separator: ":").first.map(String.init) ?? hostPort).lowercased()
+    }
+
+    /// Forgets what the failed attempt read (it reached neither the sink nor a status), to start
+    /// again on a new connection.
+    func restartFresh() {
+        retriedFresh = true
+        response = HTTPResponse()
+        currentStatus = 0
+        currentHeaders = HTTPHeaders()
+        errorBuffer.update(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
 
     // MARK: - Callbacks (engine thread)

@@ -21,8 +21,9 @@ struct HostileServerDaemonTests {
 
     /// `/lying-length` is left to `HostileServerTests`: it sends 100 kB after a `Content-Length`
     /// of 10, libcurl reads the 10 and keeps the connection, and the next request to that server
-    /// on it reads the rest as its answer ("Received HTTP/0.9"), whichever feed of that server
-    /// it is. Only that server's feeds can be hit, but which one is down to timing.
+    /// over it reads the rest as its answer. That request is sent again on a new connection
+    /// (`ReusedConnectionTests`), but which feed's it is depends on timing, and the request counts
+    /// below are exact.
     static let cases: [Case] = [
         Case("/ok"),
         Case("/redirect-chain/3"),
