@@ -50,6 +50,7 @@ public final class Daemon: Sendable {
         var lastCycle: Timestamp?
         var polls = 0
         var failures = 0
+        var storeFailures = StoreFailureLog()
         /// The daemon built from a reloaded configuration, to run once this one has stopped.
         var successor: Daemon?
     }
@@ -360,6 +361,21 @@ public final class Daemon: Sendable {
 
     private func log(_ r: PollReport) {
         var metadata: Logger.Metadata = ["feed": "\(RedactedURL.text(r.url))", "status": "\(r.status)"]
+        if r.unrecorded {
+            metadata["error"] = "\(r.error ?? "")"
+            metadata["retry_at"] = "\(r.nextPollAt)"
+            if let failed = state.withLock({ $0.storeFailures.failed(at: .now) }) {
+                metadata["unrecorded_polls"] = "\(failed)"
+                logger.error(
+                    "the store cannot record polls; each feed is polled again after a backoff", metadata: metadata)
+            } else {
+                logger.debug("poll not recorded", metadata: metadata)
+            }
+            return
+        }
+        if let failed = state.withLock({ $0.storeFailures.recorded() }) {
+            logger.notice("the store records polls again", metadata: ["unrecorded_polls": "\(failed)"])
+        }
         if let error = r.error {
             metadata["error"] = "\(error)"
             metadata["failures"] = "\(r.errorStreak)"

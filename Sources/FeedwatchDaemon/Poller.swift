@@ -22,6 +22,8 @@ public struct PollReport: Sendable {
     public let result: RecordResult
     public let errorStreak: Int
     public let nextPollAt: Timestamp
+    /// The store could not record this poll (`error` says why): the store's failure, not the feed's.
+    public let unrecorded: Bool
 }
 
 /// One poll of one feed, through every stage: fetch, parse (streamed inside the fetch),
@@ -139,6 +141,7 @@ public final class Poller: Sendable {
         let polledAt = poll.polledAt
         var recorded = RecordResult()
         var reportedStreak = streak
+        var unrecordedPoll = false
         do {
             recorded = try await admission.waitingForWriter(stories) {
                 try await store.record(
@@ -153,6 +156,7 @@ public final class Poller: Sendable {
             unrecorded.withLock { _ = $0.removeValue(forKey: feed.url) }
         } catch let e {
             error = "\(e)"
+            unrecordedPoll = true
             let failures = unrecorded.withLock { f -> Int in
                 let n = f[feed.url, default: 0] + 1
                 f[feed.url] = n
@@ -165,7 +169,8 @@ public final class Poller: Sendable {
         noteUnreliableIDs(feed.url, recorded, of: stories.count)
         return PollReport(
             url: feed.url, status: result.status, error: error, warning: warning, notModified: poll.notModified,
-            entries: entries, result: recorded, errorStreak: reportedStreak, nextPollAt: next)
+            entries: entries, result: recorded, errorStreak: reportedStreak, nextPollAt: next,
+            unrecorded: unrecordedPoll)
     }
 
     /// Says once per feed (per process) when more than 5 % of a document's ids did not identify

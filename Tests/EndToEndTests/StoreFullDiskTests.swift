@@ -20,17 +20,18 @@ struct StoreFullDiskTests {
     }
 
     @Test(
-        "a poll the full store cannot record is logged with its feed; the daemon stays up and, once there is room, records every story and writes each event once"
+        "polls the full store cannot record: one log line for all feeds, the daemon stays up and, once there is room, records every story and writes each event once"
     )
     func fullThenRoom() async throws {
         let dir = try TemporaryDirectory()
         let server = try await LoopbackServer()
         defer { Task { await server.stop() } }
         let stories = 150
-        await server.serve("/feed.xml", Self.feed(stories: stories))
-        let url = server.url("/feed.xml")
+        // Five feeds with the same stories (copies of each other: each story announced once).
+        let urls = (1...5).map { server.url("/feed\($0).xml") }
+        for n in 1...5 { await server.serve("/feed\(n).xml", Self.feed(stories: stories)) }
         let path = dir.path("feedwatch.toml")
-        let config = SystemdTests.config(dir: dir, feeds: [url])
+        let config = SystemdTests.config(dir: dir, feeds: urls)
             .replacingOccurrences(of: "backlog = 10", with: "backlog = 1000")
             .replacingOccurrences(of: "[fetch]\n", with: "[fetch]\nmin_interval = \"1s\"\n")
         try config.write(toFile: path, atomically: true, encoding: .utf8)
@@ -64,9 +65,15 @@ struct StoreFullDiskTests {
         try await SystemdTests.waitUntil(timeout: 30, "the store's failure in the log") {
             daemon.stderrSoFar.contains("disk is full")
         }
-        let failure = try #require(
-            daemon.stderrSoFar.split(separator: "\n").first { $0.contains("disk is full") })
-        #expect(failure.contains("poll failed") && failure.contains("feed=\(url)"), "\(failure)")
+        // Every feed fails, every 2 s (its interval, sooner than the failure backoff), and the log
+        // says so once, naming the first.
+        try await Task.sleep(for: .seconds(4))
+        let failures = daemon.stderrSoFar.split(separator: "\n").filter { $0.contains("disk is full") }
+        #expect(failures.count == 1, "\(daemon.stderrSoFar)")
+        let failure = try #require(failures.first)
+        #expect(failure.contains("error the store cannot record polls"), "\(failure)")
+        #expect(
+            urls.contains { failure.contains("feed=\($0)") } && failure.contains("unrecorded_polls=1"), "\(failure)")
         #expect(daemon.process.isRunning, "\(daemon.stderrSoFar)")
         #expect(try SystemdTests.titles(dir).isEmpty)
 
@@ -81,6 +88,11 @@ struct StoreFullDiskTests {
             Issue.record("\(error): \(daemon.stderrSoFar)")
             throw error
         }
+        // The log says how many polls went unrecorded: each feed's, at least one.
+        let recovered = try #require(
+            daemon.stderrSoFar.split(separator: "\n").first { $0.contains("the store records polls again") })
+        let count = recovered.split(separator: " ").first { $0.hasPrefix("unrecorded_polls=") }
+        #expect((count.flatMap { Int($0.dropFirst("unrecorded_polls=".count)) } ?? 0) >= 5, "\(recovered)")
         try await Task.sleep(for: .seconds(3))  // another poll or two: nothing announced again
         #expect(FileManager.default.createFile(atPath: dir.path("stop"), contents: nil))
         let end = try await daemon.wait(timeout: 30)
