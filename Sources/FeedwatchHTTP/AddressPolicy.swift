@@ -8,18 +8,35 @@ import Glibc
 /// the cloud metadata service), carrier-grade NAT, multicast and reserved ranges. An explicit
 /// allow-list overrides the refusal for chosen blocks (tests allow 127.0.0.1).
 ///
-/// With a proxy configured in the environment, the connection checked is the one to the proxy,
-/// which then has to be allowed if it is on a private address; the proxy enforces its own policy.
+/// With a proxy configured in the environment, a request's connection is the one to the proxy:
+/// the proxy's own address and port are let through (`ProxyEndpoints`), and the proxy enforces
+/// its own policy on where the request goes.
 public struct AddressPolicy: Sendable {
     public let allow: [AddressRange]
+    let proxies: ProxyEndpoints?
 
-    public init(allow: [AddressRange]) { self.allow = allow }
+    public init(allow: [AddressRange]) {
+        self.allow = allow
+        self.proxies = nil
+    }
+
+    init(allow: [AddressRange], proxies: ProxyEndpoints) {
+        self.allow = allow
+        self.proxies = proxies.isEmpty ? nil : proxies
+    }
 
     /// nil when `address` may be connected to, else the address as text for the error message.
     public func refusal(_ address: [UInt8]) -> String? {
         if allow.contains(where: { $0.contains(address) }) { return nil }
         guard AddressRange.nonPublic.contains(where: { $0.contains(address) }) else { return nil }
         return AddressPolicy.text(address)
+    }
+
+    /// As `refusal(_:)`, for a connection to `port` there: a proxy of the environment is let through.
+    func refusal(_ address: [UInt8], port: UInt16) -> String? {
+        guard let refused = refusal(address) else { return nil }
+        if let proxies, proxies.contains(address, port: port) { return nil }
+        return refused
     }
 
     static func text(_ a: [UInt8]) -> String {

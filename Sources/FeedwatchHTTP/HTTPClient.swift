@@ -76,7 +76,9 @@ final class HTTPEngine: @unchecked Sendable {
     init(settings: HTTPSettings) {
         HTTPEngine.globalInit
         self.settings = settings
-        self.policy = AddressPolicy(allow: settings.allowAddresses)
+        // libcurl reads the proxy variables itself; the policy lets connections to those proxies through.
+        self.policy = AddressPolicy(
+            allow: settings.allowAddresses, proxies: ProxyEndpoints(environment: ProcessInfo.processInfo.environment))
         multi = curl_multi_init()
         if let multi {
             _ = CCurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, settings.perHost)

@@ -125,22 +125,11 @@ final class Transfer: @unchecked Sendable {
 
     /// Whether a connection to this socket address is allowed; records the refusal if not.
     func mayConnect(_ address: UnsafePointer<sockaddr>) -> Bool {
-        var bytes: [UInt8]
-        switch Int32(address.pointee.sa_family) {
-        case AF_INET:
-            bytes = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]
-            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                withUnsafeBytes(of: sin.pointee.sin_addr) { bytes.append(contentsOf: $0) }
-            }
-        case AF_INET6:
-            bytes = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
-                withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) }
-            }
-        default:
+        guard let bytes = ProxyEndpoints.addressBytes(address) else {
             failure = .refusedAddress("a non-IP socket")
             return false
         }
-        if let refused = policy.refusal(bytes) {
+        if let refused = policy.refusal(bytes, port: ProxyEndpoints.port(address)) {
             failure = .refusedAddress(refused)
             return false
         }

@@ -1,0 +1,77 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A proxy named in the standard environment (`http_proxy`, `https_proxy`, `all_proxy`), as
+/// libcurl reads it: requests go through it although it is on a private address, and that
+/// allows the proxy alone, not its address for anything else.
+@Suite("a proxy from the environment")
+struct ProxyTests {
+    /// A stand-in for a forward proxy: logs each request line (absolute-form through a proxy) and
+    /// answers every one with a feed. Ends after two connections, or 10 s without one.
+    static let proxy = """
+        import socket, sys, threading
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', 0)); s.listen(8); s.settimeout(10)
+        log = open(sys.argv[2], 'a', buffering=1)
+        body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>through the proxy</title>'
+                b'<item><title>Iraq talks</title><guid>p-1</guid></item></channel></rss>')
+        def handle(c):
+            f = c.makefile('rb')
+            line = f.readline()
+            while f.readline() not in (b'\\r\\n', b''):
+                pass
+            log.write(line.decode().strip() + '\\n')
+            c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Type: application/rss+xml\\r\\nConnection: close\\r\\n'
+                      b'Content-Length: %d\\r\\n\\r\\n' % len(body) + body)
+            c.close()
+        with open(sys.argv[1] + '.tmp', 'w') as p:
+            p.write(str(s.getsockname()[1]))
+        import os; os.rename(sys.argv[1] + '.tmp', sys.argv[1])
+        threads = []
+        try:
+            for _ in range(2):
+                c, _ = s.accept()
+                t = threading.Thread(target=handle, args=(c,)); t.start(); threads.append(t)
+        except socket.timeout:
+            pass
+        for t in threads:
+            t.join(10)
+        """
+
+    @Test("a feed is fetched through a loopback proxy with no address allowed; its port alone is let through")
+    func throughTheProxy() async throws {
+        let dir = try TemporaryDirectory()
+        let portFile = dir.path("port")
+        let logFile = dir.path("requests")
+        async let served = PythonScript.run(Self.proxy, arguments: [portFile, logFile])
+        var port: String?
+        for _ in 0..<200 where port == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            port = try? String(contentsOfFile: portFile, encoding: .utf8)
+        }
+        let p = try #require(port, "the proxy did not start")
+
+        // No [fetch] allow_addresses (`parse` takes none here): the proxy is on 127.0.0.1.
+        let fetched = try await BinaryRun.run(
+            ["parse", "http://feeds.example/news.xml"], environment: ["http_proxy": "http://127.0.0.1:\(p)"])
+        #expect(fetched.status == 0, "\(fetched.stdout) \(fetched.stderr)")
+        #expect(fetched.stdout.contains("\"title\":\"through the proxy\""), "\(fetched.stdout)")
+        // Named by host name, without a scheme, as libcurl also takes it.
+        let byName = try await BinaryRun.run(
+            ["parse", "http://feeds.example/other.xml"], environment: ["all_proxy": "localhost:\(p)"])
+        #expect(byName.status == 0, "\(byName.stdout) \(byName.stderr)")
+
+        // A request that bypasses the proxy (no_proxy) to another port of its address is refused.
+        let direct = try await BinaryRun.run(
+            ["parse", "http://127.0.0.1:1/feed.xml"],
+            environment: ["http_proxy": "http://127.0.0.1:\(p)", "no_proxy": "127.0.0.1"])
+        #expect(direct.status == 1)
+        #expect(direct.stdout.contains("refused to connect to 127.0.0.1: not a public address"), "\(direct.stdout)")
+
+        let requests = try String(contentsOfFile: logFile, encoding: .utf8).split(separator: "\n")
+        #expect(
+            requests == ["GET http://feeds.example/news.xml HTTP/1.1", "GET http://feeds.example/other.xml HTTP/1.1"])
+        _ = try await served
+    }
+}
