@@ -25,6 +25,29 @@ extension Database {
         try step(try cachedStatement(sql: sql), bind, read)
     }
 
+    /// Every row of the query `sql` (bound as `first` binds), as `read` reads each.
+    func all<T>(_ sql: String, _ bind: (inout Bindings) -> Void, _ read: (Columns) -> T) throws -> [T] {
+        let statement = try cachedStatement(sql: sql)
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        var bindings = Bindings(handle: handle)
+        bind(&bindings)
+        guard bindings.code == SQLITE_OK, bindings.count == sqlite3_bind_parameter_count(handle) else {
+            throw failure(bindings.code == SQLITE_OK ? SQLITE_MISUSE : bindings.code, statement)
+        }
+        var rows: [T] = []
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW: rows.append(read(Columns(handle: handle)))
+            case SQLITE_DONE: return rows
+            case let code: throw failure(code, statement)
+            }
+        }
+    }
+
     private func step<T>(_ statement: Statement, _ bind: (inout Bindings) -> Void, _ read: (Columns) -> T) throws -> T?
     {
         let handle = statement.sqliteStatement

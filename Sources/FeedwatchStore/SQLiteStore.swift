@@ -451,6 +451,10 @@ public final class SQLiteStore: Sendable {
         let before = (feed["listed"] as Data?).map { Listing(blob: $0) } ?? Listing(capacity: 0)
         var listing = Listing(capacity: stories.count)
         var firstStories = try FirstStories(db, feedID: feedID)
+        // The stories this document lists as themselves: by the ids of its entries, and by the
+        // keys its entries were found under so far. A stored story one of them is cannot also be
+        // another entry of the same document told by a shared link alone (`classify`).
+        var claimed = Set(stories.lazy.filter { $0.keySource == .id }.map { Data($0.key) })
         for story in stories {
             let content = Data(story.contentHash)
             let sighting =
@@ -459,8 +463,9 @@ public final class SQLiteStore: Sendable {
                 } else if firstStories?.isUnlikeAll(story) == true {
                     Sighting.new(key: Data(story.key))
                 } else {
-                    try classify(db, feedID: feedID, story: story)
+                    try classify(db, feedID: feedID, story: story, claimed: claimed)
                 }
+            claimed.insert(sighting.key)
             firstStories?.note(story, key: sighting.key)
             listing.add(content: content, key: sighting.key)
             // Its id led elsewhere: the id changed since, or names another story.
@@ -557,21 +562,53 @@ public final class SQLiteStore: Sendable {
         result.events += entries.count
     }
 
+    /// Stories read at most on each side of the looking story's feed for a link: enough to tell
+    /// one story under it from a feed's shared page, and bounded however many share it.
+    static let storiesPerLink = 8
+
     /// The story another feed had since `since` under the same canonical link, or with the same
     /// title and body. The unary `+` keeps SQLite on the hash indexes: on a busy store most
     /// stories are recent, and the first-seen index would have it scan them all.
+    ///
+    /// A link is a story's only where its feed keeps one story under it, and names this story
+    /// only if the headline or the body agrees: a feed that links every entry to its home page,
+    /// and another feed of the same site, would otherwise make each new story a "copy" of an
+    /// unrelated one, never announced. The own feed is skipped by two ranges of the index
+    /// (`link_hash`, `feed_id`), not read row by row.
     private func exactOriginal(_ db: Database, of story: Story, feedID: Int64, since: Int64) throws -> Original? {
-        let original = { (by: String) in { (c: Columns) in Original(feedID: c.int64(0), key: c.data(1), by: by) } }
-        if let link = story.linkHash,
-            let found = try db.first(
-                "SELECT feed_id, key FROM story WHERE link_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1",
-                { a in
-                    a.add(link)
-                    a.add(feedID)
-                    a.add(since)
-                }, original("link"))
-        {
-            return found
+        if let link = story.linkHash {
+            struct Candidate {
+                let feedID: Int64
+                let key: Data
+                let titleHash: Data?
+                let bodyHash: Data?
+                let firstSeen: Int64
+            }
+            var candidates: [Candidate] = []
+            for side in ["<", ">"] {
+                candidates += try db.all(
+                    """
+                    SELECT feed_id, key, title_hash, body_hash, first_seen_at FROM story
+                    WHERE link_hash = ? AND feed_id \(side) ? LIMIT \(Self.storiesPerLink)
+                    """,
+                    { a in
+                        a.add(link)
+                        a.add(feedID)
+                    },
+                    { c in
+                        Candidate(
+                            feedID: c.int64(0), key: c.data(1), titleHash: c.isNull(2) ? nil : c.data(2),
+                            bodyHash: c.isNull(3) ? nil : c.data(3), firstSeen: c.int64(4))
+                    })
+            }
+            var perFeed: [Int64: Int] = [:]
+            for c in candidates { perFeed[c.feedID, default: 0] += 1 }
+            if let c = candidates.first(where: {
+                perFeed[$0.feedID] == 1 && $0.firstSeen >= since
+                    && !Self.anotherStory(titleHash: $0.titleHash, bodyHash: $0.bodyHash, story)
+            }) {
+                return Original(feedID: c.feedID, key: c.key, by: "link")
+            }
         }
         return try db.first(
             "SELECT feed_id, key FROM story WHERE text_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1",
@@ -579,7 +616,7 @@ public final class SQLiteStore: Sendable {
                 a.add(story.textHash)
                 a.add(feedID)
                 a.add(since)
-            }, original("text"))
+            }, { c in Original(feedID: c.int64(0), key: c.data(1), by: "text") })
     }
 
     /// Sketches read at most per band and side of the looking story's publisher. A band that many
@@ -797,12 +834,16 @@ public final class SQLiteStore: Sendable {
     /// The identity model (README "Identity"), in order:
     /// 1. the same key: the same story, unless both its link and its title changed — then the
     ///    publisher reused an id for a different story, which is stored under a key derived from
-    ///    the id and its text;
-    /// 2. the same canonical link: the same story (its id changed);
+    ///    the id and its text; for a key made from the link, unless the link is shared (below)
+    ///    and the headline and body both differ;
+    /// 2. the same canonical link: the same story (its id changed), unless the link is shared:
+    ///    two stories of the feed are stored under it, or the one stored is listed in this
+    ///    document as itself (`claimed`) with another headline and body — a feed linking every
+    ///    entry to its home page, whose entries are not one story;
     /// 3. the same title and body: the same story (its id and link changed);
     /// otherwise a new story. A known story whose content hash differs is an update when its
     /// title, link or number-free body changed, noise otherwise.
-    private func classify(_ db: Database, feedID: Int64, story: Story) throws -> Sighting {
+    private func classify(_ db: Database, feedID: Int64, story: Story, claimed: Set<Data>) throws -> Sighting {
         let key = Data(story.key)
         let content = Data(story.contentHash)
         var reused = false
@@ -824,23 +865,25 @@ public final class SQLiteStore: Sendable {
             let stored = StoredVersion(row)
             let sameLink = stored.linkHash != nil && stored.linkHash == story.linkHash.map { Data($0) }
             let sameTitle = stored.titleHash.map { $0 == Data(story.titleHash) } ?? true
-            if sameLink || sameTitle { return compare(stored, story) }
+            if story.keySource == .link {
+                var shared = claimed.contains(key)
+                if !shared, let link = story.linkHash {
+                    shared = try storiesUnder(db, feedID: feedID, link: link).count > 1
+                }
+                if !(shared && Self.anotherStory(stored, story)) { return compare(stored, story) }
+            } else if sameLink || sameTitle {
+                return compare(stored, story)
+            }
             reused = true
         }
         // (A key made from the link was looked up as the key already.)
-        if story.keySource != .link, let link = story.linkHash,
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    // INDEXED BY: without statistics SQLite prefers scanning the feed's rows by
-                    // primary key to an index lookup followed by a row fetch.
-                    sql: """
-                        SELECT \(Self.versionColumns) FROM story INDEXED BY story_by_link
-                        WHERE feed_id = ? AND link_hash = ? LIMIT 1
-                        """),
-                arguments: [feedID, Data(link)])
-        {
-            let stored = StoredVersion(row)
-            return stored.contentHash == content ? .seen(key: stored.key) : compare(stored, story)
+        if story.keySource != .link, let link = story.linkHash {
+            let stored = try storiesUnder(db, feedID: feedID, link: link)
+            if stored.count == 1, let only = stored.first,
+                !(claimed.contains(only.key) && Self.anotherStory(only, story))
+            {
+                return only.contentHash == content ? .seen(key: only.key) : compare(only, story)
+            }
         }
         if let found = try db.first(
             "SELECT key FROM story WHERE feed_id = ? AND text_hash = ? LIMIT 1",
@@ -852,6 +895,37 @@ public final class SQLiteStore: Sendable {
             return .seen(key: found)
         }
         return .new(key: reused ? Data(Digest.sha256(story.key + story.textHash)) : key)
+    }
+
+    /// Up to two of the feed's stories under a canonical link: one is the story the link names;
+    /// two mean the feed shares the link between stories.
+    private func storiesUnder(_ db: Database, feedID: Int64, link: [UInt8]) throws -> [StoredVersion] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                // INDEXED BY: without statistics SQLite prefers scanning the feed's rows by
+                // primary key to an index lookup followed by a row fetch.
+                sql: """
+                    SELECT \(Self.versionColumns) FROM story INDEXED BY story_by_link
+                    WHERE feed_id = ? AND link_hash = ? LIMIT 2
+                    """),
+            arguments: [feedID, Data(link)]
+        ).map(StoredVersion.init)
+    }
+
+    /// Whether a story found under a shared link is another one than the stored story: neither its
+    /// headline nor its (number-free) body is the same. An entry with no body has nothing to
+    /// show by it: its headline decides.
+    private static func anotherStory(_ stored: StoredVersion, _ story: Story) -> Bool {
+        anotherStory(titleHash: stored.titleHash, bodyHash: stored.bodyHash, story)
+    }
+
+    /// As `anotherStory(_:_:)`, from a stored story's title and body hashes (nil: not recorded,
+    /// taken as the same).
+    private static func anotherStory(titleHash: Data?, bodyHash: Data?, _ story: Story) -> Bool {
+        let sameTitle = titleHash.map { $0 == Data(story.titleHash) } ?? true
+        let sameBody = bodyHash.map { $0 == Data(story.bodyHash) } ?? true
+        let hasBody = !(story.entry.content.isEmpty && story.entry.summary.isEmpty)
+        return !sameTitle && !(sameBody && hasBody)
     }
 
     /// The stories recorded so far in a poll of a feed that had none stored (its first poll, or

@@ -25,9 +25,11 @@ struct StoreIdentityTests {
             }
         }
 
+        /// Serves these items; an empty guid leaves the item without one.
         func serve(items: [(guid: String, title: String, link: String, body: String)]) {
             let xml = items.map {
-                "<item><title>\($0.title)</title><link>\($0.link)</link><guid isPermaLink=\"false\">\($0.guid)</guid>"
+                "<item><title>\($0.title)</title><link>\($0.link)</link>"
+                    + ($0.guid.isEmpty ? "" : "<guid isPermaLink=\"false\">\($0.guid)</guid>")
                     + "<description>\($0.body)</description></item>"
             }.joined()
             body.data.withLock {
@@ -93,6 +95,95 @@ struct StoreIdentityTests {
                 return line
             }
         }
+    }
+
+    @Test(
+        "a feed linking every entry to its home page: each entry is its own story, with guids or without, on the first poll and after"
+    )
+    func sharedLink() async throws {
+        for guids in [true, false] {
+            let feed = try await FeedServer()
+            defer { Task { await feed.server.stop() } }
+            var daemon = try Daemon(feedURL: feed.server.url("/feed.xml"))
+            let home = "https://ministry.example/"
+            let stories = [
+                ("Iraq and the coalition resume talks", "Negotiators met in Baghdad on the timetable."),
+                ("Drone strike near Erbil airport in Iraq", "No casualties were reported by the Kurdish authorities."),
+                ("Parliament votes on the budget", "Lawmakers in Baghdad passed the spending bill late."),
+                ("Advisers leave Ain al-Asad", "The base in western Iraq is handed over to Iraqi forces this week."),
+            ]
+            let items = stories.enumerated().map { i, s in
+                (guid: guids ? "release-\(i)" : "", title: s.0, link: home, body: s.1)
+            }
+            feed.serve(items: Array(items.prefix(3)))
+            #expect(Set(try await daemon.poll()) == Set(stories.prefix(3).map(\.0)), "guids: \(guids)")
+            feed.serve(items: items)
+            #expect(try await daemon.pollEvents() == ["story.new: \(stories[3].0)"], "guids: \(guids)")
+            #expect(try await daemon.poll().isEmpty, "guids: \(guids)")
+        }
+    }
+
+    @Test(
+        "two feeds of one site linking every entry to its home page: no story is taken for a copy of another; a true copy still is"
+    )
+    func sharedLinkAcrossFeeds() async throws {
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        let home = "https://ministry.example/"
+        func rss(_ items: [(guid: String, title: String, body: String)]) -> Data {
+            let xml = items.map {
+                "<item><guid>\($0.guid)</guid><title>\($0.title)</title><link>\(home)</link>"
+                    + "<description>\($0.body)</description></item>"
+            }.joined()
+            return Data("<rss version=\"2.0\"><channel><title>Ministry</title>\(xml)</channel></rss>".utf8)
+        }
+        await server.serve(
+            "/news.xml",
+            rss([
+                ("n-1", "Iraq signs power deal", "The ministry announced a grid agreement with Jordan."),
+                ("n-2", "Iraq opens new border post", "Trucks crossed at the Trebil post for the first time."),
+            ]))
+        await server.serve(
+            "/statements.xml",
+            rss([
+                ("s-1", "Iraq condemns attack on convoy", "The ministry called the strike near Baghdad a violation."),
+                // The news feed's story again, under the other feed's own id.
+                ("s-2", "Iraq signs power deal", "The ministry announced a grid agreement with Jordan."),
+            ]))
+        let dir = try TemporaryDirectory()
+        let config = dir.path("feedwatch.toml")
+        try """
+        state_dir = "\(dir.path("state"))"
+        log_dir = "\(dir.path("log"))"
+        [fetch]
+        allow_addresses = ["127.0.0.1/32"]
+        [[watch]]
+        name = "iraq"
+        match = 'Iraq*'
+        backlog = 10
+        [[output]]
+        name = "events"
+        type = "jsonl"
+        path = "events.jsonl"
+        [[feed]]
+        url = "\(server.url("/news.xml"))"
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let first = try await BinaryRun.run(["once", "--config", config])
+        #expect(first.status == 0, "\(first.stderr)")
+        // The second feed added later: its stories arrive after the first's.
+        try
+            (try String(contentsOfFile: config, encoding: .utf8)
+            + "\n[[feed]]\nurl = \"\(server.url("/statements.xml"))\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let second = try await BinaryRun.run(["once", "--config", config])
+        #expect(second.status == 0, "\(second.stderr)")
+        let titles = try OnceTests.lines(dir.path("log/events.jsonl")).compactMap {
+            ($0["story"] as? [String: Any])?["title"] as? String
+        }
+        #expect(
+            titles.sorted() == [
+                "Iraq condemns attack on convoy", "Iraq opens new border post", "Iraq signs power deal",
+            ])
     }
 
     @Test("one guid on two different stories: both are reported (the guid is not the whole identity)")

@@ -268,19 +268,18 @@ struct WebhookDeliveryTests {
     @Test("receiver refused, then 500s, then 429 with Retry-After: everything arrives after recovery, in order")
     func outage() async throws {
         let dir = try TemporaryDirectory()
-        let feedServer = try await LoopbackServer()
-        defer { Task { await feedServer.stop() } }
+        // The feed from a process of its own: this test needs polls to keep coming while the
+        // test run is busy (`FileServer`).
+        let feedServer = try await FileServer()
         let published = Mutex<[String]>([])
-        await feedServer.route("GET /feed.xml") { _ in
-            HTTPResponse(statusCode: .ok, body: Self.feed(published.withLock { $0 }))
-        }
+        try feedServer.write("feed.xml", Self.feed([]))
         // A port that refuses connections until the receiver comes up on it.
         let reserved = try ReservedPort()
         let port = reserved.port
 
         let config = dir.path("feedwatch.toml")
         try Self.config(
-            dir: dir, feed: feedServer.url("/feed.xml"),
+            dir: dir, feed: feedServer.url("feed.xml"),
             outputs: """
                 [[output]]
                 name = "events"
@@ -301,7 +300,11 @@ struct WebhookDeliveryTests {
             while Date() < end {
                 next += 1
                 let guid = "o\(next)"
-                published.withLock { $0.append(guid) }
+                let all = published.withLock { p in
+                    p.append(guid)
+                    return p
+                }
+                try feedServer.write("feed.xml", Self.feed(all))
                 try await Task.sleep(for: .milliseconds(400))
             }
         }
