@@ -27,9 +27,10 @@ struct StoreFullDiskTests {
         let server = try await LoopbackServer()
         defer { Task { await server.stop() } }
         let stories = 150
-        // Five feeds with the same stories (copies of each other: each story announced once).
-        let urls = (1...5).map { server.url("/feed\($0).xml") }
-        for n in 1...5 { await server.serve("/feed\(n).xml", Self.feed(stories: stories)) }
+        // Two feeds with the same stories (copies of each other: each story announced once), each
+        // poll writing more than the disk holds.
+        let urls = (1...2).map { server.url("/feed\($0).xml") }
+        for n in 1...2 { await server.serve("/feed\(n).xml", Self.feed(stories: stories)) }
         let path = dir.path("feedwatch.toml")
         // At debug level, each poll the store did not record has a line of its own.
         let config =
@@ -90,18 +91,18 @@ struct StoreFullDiskTests {
         // fetches the whole document again and finds every story new.
         #expect(FileManager.default.createFile(atPath: dir.path("room"), contents: nil))
         do {
-            try await SystemdTests.waitUntil(timeout: 30, "every story's event") {
+            try await SystemdTests.waitUntil(timeout: 60, "every story's event") {
                 try SystemdTests.titles(dir).count >= stories
             }
         } catch {
             Issue.record("\(error): \(daemon.stderrSoFar)")
             throw error
         }
-        // The log says how many polls went unrecorded: at least one of each feed's.
+        // The log says how many polls went unrecorded: at least one of each feed's, and the first.
         let recovered = try #require(
             daemon.stderrSoFar.split(separator: "\n").first { $0.contains("the store records polls again") })
         let count = recovered.split(separator: " ").first { $0.hasPrefix("unrecorded_polls=") }
-        #expect((count.flatMap { Int($0.dropFirst("unrecorded_polls=".count)) } ?? 0) >= 5, "\(recovered)")
+        #expect((count.flatMap { Int($0.dropFirst("unrecorded_polls=".count)) } ?? 0) >= 2, "\(recovered)")
         try await Task.sleep(for: .seconds(3))  // another poll or two: nothing announced again
         #expect(FileManager.default.createFile(atPath: dir.path("stop"), contents: nil))
         let end = try await daemon.wait(timeout: 30)

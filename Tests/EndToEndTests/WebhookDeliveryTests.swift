@@ -295,9 +295,10 @@ struct WebhookDeliveryTests {
         ).write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try BinaryRun.start(["run", "--config", config])
         var next = 0
-        func publish(for seconds: Double) async throws {
-            let end = Date().addingTimeInterval(seconds)
-            while Date() < end {
+        // So many stories, one every 0.4 s: a count, not a duration, so that a busy test run
+        // (its threads held for seconds) still publishes what the checks below wait for.
+        func publish(_ count: Int) async throws {
+            for _ in 0..<count {
                 next += 1
                 let guid = "o\(next)"
                 let all = published.withLock { p in
@@ -308,7 +309,7 @@ struct WebhookDeliveryTests {
                 try await Task.sleep(for: .milliseconds(400))
             }
         }
-        try await publish(for: 3)
+        try await publish(7)
         // The file output is not held up by the webhook being down.
         do {
             try await SystemdTests.waitUntil("the JSON-lines output to have stories while the webhook is down") {
@@ -345,12 +346,12 @@ struct WebhookDeliveryTests {
                 }
             }
         }
-        try await publish(for: 3)
+        try await publish(7)
         try await SystemdTests.waitUntil("two 500s answered") {
             answers.withLock { $0.filter { $0.status == 500 }.count >= 2 }
         }
         limiting.withLock { $0 = true }
-        try await publish(for: 2)
+        try await publish(5)
         let all = published.withLock { $0 }
         try await SystemdTests.waitUntil(timeout: 40, "every story delivered") {
             let delivered = answers.withLock { $0.filter { $0.status == 200 }.compactMap { Self.guid($0.body) } }
