@@ -15,18 +15,33 @@ internal import GRDBSQLite
 extension Database {
     /// Runs `sql` (an INSERT, UPDATE or DELETE) with the arguments `bind` adds, in order.
     func run(_ sql: String, _ bind: (inout Bindings) -> Void) throws {
-        let statement = try cachedStatement(sql: sql)
-        _ = try step(statement, bind) { _ in () }
+        try step(sql, bind) { _ in false }
     }
 
     /// The first row of the query `sql`, with the arguments `bind` adds, as `read` reads it; nil
     /// when the query has no row.
     func first<T>(_ sql: String, _ bind: (inout Bindings) -> Void, _ read: (Columns) -> T) throws -> T? {
-        try step(try cachedStatement(sql: sql), bind, read)
+        var found: T?
+        try step(sql, bind) { columns in
+            found = read(columns)
+            return false
+        }
+        return found
     }
 
     /// Every row of the query `sql` (bound as `first` binds), as `read` reads each.
     func all<T>(_ sql: String, _ bind: (inout Bindings) -> Void, _ read: (Columns) -> T) throws -> [T] {
+        var rows: [T] = []
+        try step(sql, bind) { columns in
+            rows.append(read(columns))
+            return true
+        }
+        return rows
+    }
+
+    /// Binds the cached statement, steps it, handing each row to `row` while it returns true, and
+    /// resets it for its next use.
+    private func step(_ sql: String, _ bind: (inout Bindings) -> Void, _ row: (Columns) -> Bool) throws {
         let statement = try cachedStatement(sql: sql)
         let handle = statement.sqliteStatement
         defer {
@@ -38,32 +53,12 @@ extension Database {
         guard bindings.code == SQLITE_OK, bindings.count == sqlite3_bind_parameter_count(handle) else {
             throw failure(bindings.code == SQLITE_OK ? SQLITE_MISUSE : bindings.code, statement)
         }
-        var rows: [T] = []
         while true {
             switch sqlite3_step(handle) {
-            case SQLITE_ROW: rows.append(read(Columns(handle: handle)))
-            case SQLITE_DONE: return rows
+            case SQLITE_ROW: if !row(Columns(handle: handle)) { return }
+            case SQLITE_DONE: return
             case let code: throw failure(code, statement)
             }
-        }
-    }
-
-    private func step<T>(_ statement: Statement, _ bind: (inout Bindings) -> Void, _ read: (Columns) -> T) throws -> T?
-    {
-        let handle = statement.sqliteStatement
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
-        var bindings = Bindings(handle: handle)
-        bind(&bindings)
-        guard bindings.code == SQLITE_OK, bindings.count == sqlite3_bind_parameter_count(handle) else {
-            throw failure(bindings.code == SQLITE_OK ? SQLITE_MISUSE : bindings.code, statement)
-        }
-        switch sqlite3_step(handle) {
-        case SQLITE_ROW: return read(Columns(handle: handle))
-        case SQLITE_DONE: return nil
-        case let code: throw failure(code, statement)
         }
     }
 

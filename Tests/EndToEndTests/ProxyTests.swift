@@ -42,15 +42,9 @@ struct ProxyTests {
     @Test("a feed is fetched through a loopback proxy with no address allowed; its port alone is let through")
     func throughTheProxy() async throws {
         let dir = try TemporaryDirectory()
-        let portFile = dir.path("port")
         let logFile = dir.path("requests")
-        async let served = PythonScript.run(Self.proxy, arguments: [portFile, logFile])
-        var port: String?
-        for _ in 0..<200 where port == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            port = try? String(contentsOfFile: portFile, encoding: .utf8)
-        }
-        let p = try #require(port, "the proxy did not start")
+        let proxy = try await PythonServer.start(Self.proxy, arguments: [logFile], in: dir)
+        let p = proxy.port
 
         // No [fetch] allow_addresses (`parse` takes none here): the proxy is on 127.0.0.1.
         let fetched = try await BinaryRun.run(
@@ -72,6 +66,6 @@ struct ProxyTests {
         let requests = try String(contentsOfFile: logFile, encoding: .utf8).split(separator: "\n")
         #expect(
             requests == ["GET http://feeds.example/news.xml HTTP/1.1", "GET http://feeds.example/other.xml HTTP/1.1"])
-        _ = try await served
+        #expect(try await proxy.finished().status == 0)
     }
 }

@@ -52,15 +52,9 @@ struct ReusedConnectionTests {
     @Test("a GET that reads no answer over a reused connection is sent again, once, over a new one")
     func retriedOnANewConnection() async throws {
         let dir = try TemporaryDirectory()
-        let portFile = dir.path("port")
         let logFile = dir.path("requests")
-        async let served = PythonScript.run(Self.server, arguments: [portFile, logFile])
-        var port: String?
-        for _ in 0..<200 where port == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            port = try? String(contentsOfFile: portFile, encoding: .utf8)
-        }
-        let p = try #require(port, "the server did not start")
+        let server = try await PythonServer.start(Self.server, arguments: [logFile], in: dir)
+        let p = server.port
         // One transfer at a time to the host, so that the second poll reuses the first's connection.
         let config = dir.path("feedwatch.toml")
         try """
@@ -75,8 +69,8 @@ struct ReusedConnectionTests {
         url = "http://127.0.0.1:\(p)/b"
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let run = try await BinaryRun.run(["once", "--config", config])
-        let server = try await served
-        #expect(server.status == 0, "\(server.output)")
+        let ended = try await server.finished()
+        #expect(ended.status == 0, "\(ended.output)")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!run.stderr.contains("poll failed"), "\(run.stderr)")
         // The first poll on connection 1, the second there too (reading the excess), then again
