@@ -45,6 +45,12 @@ public final class SQLiteStore: Sendable {
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             }
             pool = try DatabasePool(path: path, configuration: config)
+            // One process at a time checks and applies the migrations: GRDB reads which are
+            // applied outside the transactions that apply them, so `status` opening the store
+            // while the daemon created it failed with "index ... already exists" (and either
+            // could lose). The others wait here, also through an upgrade that takes minutes.
+            let lock = try MigrationLock(storePath: path)
+            defer { lock.release() }
             let migrator = SQLiteStore.migrator
             let (applied, complete) = try pool.read { db in
                 (try migrator.appliedIdentifiers(db), try migrator.hasCompletedMigrations(db))
