@@ -25,7 +25,7 @@ final class ProxyEndpoints: Sendable {
 
     /// Host and port of each proxy named.
     private let proxies: [(host: String, port: UInt16)]
-    private let resolved = Mutex<(endpoints: Set<Endpoint>, at: Double)?>(nil)
+    private let resolved = Mutex<(endpoints: Set<Endpoint>, at: ContinuousClock.Instant)?>(nil)
 
     /// The variables libcurl reads: `http_proxy` in lower case only (an upper-case `HTTP_PROXY`
     /// can be set by a CGI request's `Proxy:` header), the others in either case.
@@ -46,10 +46,10 @@ final class ProxyEndpoints: Sendable {
     func contains(_ address: [UInt8], port: UInt16) -> Bool {
         guard !proxies.isEmpty else { return false }
         let endpoint = Endpoint(address: address, port: port)
-        let now = Self.monotonicSeconds()
+        let now = ContinuousClock.now
         let (known, stale) = resolved.withLock { r -> (Set<Endpoint>, Bool) in
             guard let r else { return ([], true) }
-            return (r.endpoints, now - r.at >= 60)
+            return (r.endpoints, now - r.at >= .seconds(60))
         }
         if known.contains(endpoint) { return true }
         guard stale else { return false }
@@ -99,52 +99,12 @@ final class ProxyEndpoints: Sendable {
             defer { freeaddrinfo(list) }
             var node = list
             while let n = node {
-                if let a = n.pointee.ai_addr, let bytes = Self.addressBytes(a) {
+                if let a = n.pointee.ai_addr, let bytes = SocketAddress.bytes(a) {
                     out.insert(Endpoint(address: bytes, port: port))
                 }
                 node = n.pointee.ai_next
             }
         }
         return out
-    }
-
-    /// The 16-byte form of an IPv4 (mapped) or IPv6 socket address; nil for other families.
-    static func addressBytes(_ address: UnsafePointer<sockaddr>) -> [UInt8]? {
-        switch Int32(address.pointee.sa_family) {
-        case AF_INET:
-            var bytes: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]
-            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                withUnsafeBytes(of: sin.pointee.sin_addr) { bytes.append(contentsOf: $0) }
-            }
-            return bytes
-        case AF_INET6:
-            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
-                withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) }
-            }
-        default:
-            return nil
-        }
-    }
-
-    /// The port of an IPv4 or IPv6 socket address, in host order.
-    static func port(_ address: UnsafePointer<sockaddr>) -> UInt16 {
-        switch Int32(address.pointee.sa_family) {
-        case AF_INET:
-            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                UInt16(bigEndian: $0.pointee.sin_port)
-            }
-        case AF_INET6:
-            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
-                UInt16(bigEndian: $0.pointee.sin6_port)
-            }
-        default:
-            return 0
-        }
-    }
-
-    private static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -125,11 +125,11 @@ final class Transfer: @unchecked Sendable {
 
     /// Whether a connection to this socket address is allowed; records the refusal if not.
     func mayConnect(_ address: UnsafePointer<sockaddr>) -> Bool {
-        guard let bytes = ProxyEndpoints.addressBytes(address) else {
+        guard let bytes = SocketAddress.bytes(address) else {
             failure = .refusedAddress("a non-IP socket")
             return false
         }
-        if let refused = policy.refusal(bytes, port: ProxyEndpoints.port(address)) {
+        if let refused = policy.refusal(bytes, port: SocketAddress.port(address)) {
             failure = .refusedAddress(refused)
             return false
         }

@@ -8,15 +8,11 @@ import Testing
 @Suite("a proxy from the environment")
 struct ProxyTests {
     /// A stand-in for a forward proxy: logs each request line (absolute-form through a proxy) and
-    /// answers every one with a feed. Ends after two connections, or 10 s without one.
-    static let proxy = """
-        import socket, sys, threading
-        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1', 0)); s.listen(8); s.settimeout(10)
-        log = open(sys.argv[2], 'a', buffering=1)
+    /// answers every one with a feed. Serves two connections.
+    static let handler = """
         body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>through the proxy</title>'
                 b'<item><title>Iraq talks</title><guid>p-1</guid></item></channel></rss>')
-        def handle(c):
+        def handle(c, n):
             f = c.makefile('rb')
             line = f.readline()
             while f.readline() not in (b'\\r\\n', b''):
@@ -25,25 +21,13 @@ struct ProxyTests {
             c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Type: application/rss+xml\\r\\nConnection: close\\r\\n'
                       b'Content-Length: %d\\r\\n\\r\\n' % len(body) + body)
             c.close()
-        with open(sys.argv[1] + '.tmp', 'w') as p:
-            p.write(str(s.getsockname()[1]))
-        import os; os.rename(sys.argv[1] + '.tmp', sys.argv[1])
-        threads = []
-        try:
-            for _ in range(2):
-                c, _ = s.accept()
-                t = threading.Thread(target=handle, args=(c,)); t.start(); threads.append(t)
-        except socket.timeout:
-            pass
-        for t in threads:
-            t.join(10)
         """
 
     @Test("a feed is fetched through a loopback proxy with no address allowed; its port alone is let through")
     func throughTheProxy() async throws {
         let dir = try TemporaryDirectory()
         let logFile = dir.path("requests")
-        let proxy = try await PythonServer.start(Self.proxy, arguments: [logFile], in: dir)
+        let proxy = try await PythonServer.start(Self.handler, connections: 2, logFile: logFile, in: dir)
         let p = proxy.port
 
         // No [fetch] allow_addresses (`parse` takes none here): the proxy is on 127.0.0.1.

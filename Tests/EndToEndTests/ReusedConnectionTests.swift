@@ -9,15 +9,11 @@ import Testing
 struct ReusedConnectionTests {
     /// Every connection's first answer is a feed followed by bytes beyond its Content-Length, sent
     /// once the next request has come over that connection (which then reads them first). Logs
-    /// "connection path" per request; ends after two connections or 10 s without one.
-    static let server = """
-        import socket, sys, threading
+    /// "connection path" per request; serves two connections.
+    static let handler = """
         def feed(path):
             return ('<?xml version="1.0"?><rss version="2.0"><channel><title>' + path + '</title><item>'
                     '<title>Iraq talks ' + path + '</title><guid>' + path + '-1</guid></item></channel></rss>').encode()
-        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1', 0)); s.listen(8); s.settimeout(10)
-        log = open(sys.argv[2], 'a', buffering=1)
         def handle(c, n):
             f = c.makefile('rb')
             first = True
@@ -35,25 +31,13 @@ struct ReusedConnectionTests {
                 body = feed(path)
                 c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Type: application/rss+xml\\r\\nContent-Length: %d\\r\\n\\r\\n'
                           % len(body) + body)
-        with open(sys.argv[1] + '.tmp', 'w') as p:
-            p.write(str(s.getsockname()[1]))
-        import os; os.rename(sys.argv[1] + '.tmp', sys.argv[1])
-        threads = []
-        try:
-            for n in (1, 2):
-                c, _ = s.accept()
-                t = threading.Thread(target=handle, args=(c, n)); t.start(); threads.append(t)
-        except socket.timeout:
-            pass
-        for t in threads:
-            t.join(10)
         """
 
     @Test("a GET that reads no answer over a reused connection is sent again, once, over a new one")
     func retriedOnANewConnection() async throws {
         let dir = try TemporaryDirectory()
         let logFile = dir.path("requests")
-        let server = try await PythonServer.start(Self.server, arguments: [logFile], in: dir)
+        let server = try await PythonServer.start(Self.handler, connections: 2, logFile: logFile, in: dir)
         let p = server.port
         // One transfer at a time to the host, so that the second poll reuses the first's connection.
         let config = dir.path("feedwatch.toml")

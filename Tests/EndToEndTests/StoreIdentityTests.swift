@@ -123,6 +123,26 @@ struct StoreIdentityTests {
         }
     }
 
+    /// The configuration of the cross-feed tests: these feeds, one watch for `Iraq*` within a
+    /// backlog of 10, the JSON-lines output; `settings` go before `[fetch]`.
+    static func onceConfig(dir: TemporaryDirectory, feeds: [String], settings: String = "") -> String {
+        """
+        state_dir = "\(dir.path("state"))"
+        log_dir = "\(dir.path("log"))"
+        \(settings)[fetch]
+        allow_addresses = ["127.0.0.1/32"]
+        [[watch]]
+        name = "iraq"
+        match = 'Iraq*'
+        backlog = 10
+        [[output]]
+        name = "events"
+        type = "jsonl"
+        path = "events.jsonl"
+        \(feeds.map { "[[feed]]\nurl = \"\($0)\"\n" }.joined())
+        """
+    }
+
     @Test(
         "two feeds of one site linking every entry to its home page: no story is taken for a copy of another; a true copy still is"
     )
@@ -152,31 +172,13 @@ struct StoreIdentityTests {
             ]))
         let dir = try TemporaryDirectory()
         let config = dir.path("feedwatch.toml")
-        try """
-        state_dir = "\(dir.path("state"))"
-        log_dir = "\(dir.path("log"))"
-        [fetch]
-        allow_addresses = ["127.0.0.1/32"]
-        [[watch]]
-        name = "iraq"
-        match = 'Iraq*'
-        backlog = 10
-        [[output]]
-        name = "events"
-        type = "jsonl"
-        path = "events.jsonl"
-        [[feed]]
-        url = "\(server.url("/news.xml"))"
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        let first = try await BinaryRun.run(["once", "--config", config])
-        #expect(first.status == 0, "\(first.stderr)")
         // The second feed added later: its stories arrive after the first's.
-        try
-            (try String(contentsOfFile: config, encoding: .utf8)
-            + "\n[[feed]]\nurl = \"\(server.url("/statements.xml"))\"\n")
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        let second = try await BinaryRun.run(["once", "--config", config])
-        #expect(second.status == 0, "\(second.stderr)")
+        for feeds in [["/news.xml"], ["/news.xml", "/statements.xml"]] {
+            try Self.onceConfig(dir: dir, feeds: feeds.map(server.url))
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let run = try await BinaryRun.run(["once", "--config", config])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
         let titles = try OnceTests.lines(dir.path("log/events.jsonl")).compactMap {
             ($0["story"] as? [String: Any])?["title"] as? String
         }
@@ -339,21 +341,8 @@ struct StoreIdentityTests {
             let config = dir.path("feedwatch.toml")
             // The agency's feeds first, then the others: their copies arrive after a's story.
             for feeds in [["/a.xml", "/d.xml"], ["/a.xml", "/b.xml", "/c.xml", "/d.xml"]] {
-                try """
-                state_dir = "\(dir.path("state"))"
-                log_dir = "\(dir.path("log"))"
-                \(setting)[fetch]
-                allow_addresses = ["127.0.0.1/32"]
-                [[watch]]
-                name = "iraq"
-                match = 'Iraq*'
-                backlog = 10
-                [[output]]
-                name = "events"
-                type = "jsonl"
-                path = "events.jsonl"
-                \(feeds.map { "[[feed]]\nurl = \"\(server.url($0))\"\n" }.joined())
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+                try Self.onceConfig(dir: dir, feeds: feeds.map(server.url), settings: setting)
+                    .write(toFile: config, atomically: true, encoding: .utf8)
                 let run = try await BinaryRun.run(["once", "--config", config])
                 #expect(run.status == 0, "\(run.stderr)")
             }

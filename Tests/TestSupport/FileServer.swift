@@ -47,12 +47,9 @@ public final class FileServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            try await Task.sleep(for: .milliseconds(25))
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+        guard let port = try await PythonServer.awaitPort(portFile) else {
+            throw TestSupportError("the file server did not report its port")
         }
-        guard let port else { throw TestSupportError("the file server did not report its port") }
         self.port = port
     }
 
