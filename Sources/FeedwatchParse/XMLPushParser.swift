@@ -60,17 +60,17 @@ final class XMLPushParser {
         handler.initialized = CLibXML2_sax2_magic
         handler.startElementNs = { ctx, localname, _, uri, _, _, attributeCount, _, attributes in
             guard let ctx, let localname else { return }
-            let parser = Unmanaged<XMLPushParser>.fromOpaque(ctx).takeUnretainedValue()
-            parser.startElement(localname, uri, Attributes(attributes, count: Int(attributeCount)))
+            XMLPushParser.with(ctx) {
+                $0.startElement(localname, uri, Attributes(attributes, count: Int(attributeCount)))
+            }
         }
         handler.endElementNs = { ctx, _, _, _ in
             guard let ctx else { return }
-            Unmanaged<XMLPushParser>.fromOpaque(ctx).takeUnretainedValue().endElement()
+            XMLPushParser.with(ctx) { $0.endElement() }
         }
         handler.characters = { ctx, text, length in
             guard let ctx, let text, length > 0 else { return }
-            Unmanaged<XMLPushParser>.fromOpaque(ctx).takeUnretainedValue()
-                .builder.characters(UnsafeBufferPointer(start: text, count: Int(length)))
+            XMLPushParser.with(ctx) { $0.builder.characters(UnsafeBufferPointer(start: text, count: Int(length))) }
         }
         handler.cdataBlock = handler.characters
         handler.entityDecl = { ctx, name, _, _, _, _ in
@@ -101,6 +101,14 @@ final class XMLPushParser {
 
     deinit {
         if let context { xmlFreeParserCtxt(context) }
+    }
+
+    /// The parser behind a callback's context pointer, borrowed for the callback: libxml2 calls
+    /// back only from inside `push` or `finish`, which keep the parser alive, so the millions of
+    /// callbacks of a large document need not retain and release it each.
+    @inline(__always)
+    private static func with(_ ctx: UnsafeMutableRawPointer, _ body: (XMLPushParser) -> Void) {
+        Unmanaged<XMLPushParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef(body)
     }
 
     /// Installs the deny-all entity loader before the first parse in this process.
