@@ -8,7 +8,7 @@ public enum RetryAfter {
     /// The wait asked for, clamped to `0 ... maximum`; nil when absent or unreadable.
     public static func parse(_ value: String?, now: Timestamp) -> Duration? {
         guard let v = value?.trimmingASCIIWhitespace(), !v.isEmpty else { return nil }
-        if v.allSatisfy(\.isNumber) {
+        if v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {  // ASCII digits: `isNumber` takes "½" and "٣"
             guard let seconds = Int64(v.prefix(9)) else { return maximum }
             return .seconds(min(seconds, maximum.seconds))
         }

@@ -24,10 +24,19 @@ public enum DateParser {
             (s, defaultZone, addHours) = localized
         }
         let bytes = Array(s.utf8)
-        if let t = parseISO(bytes, defaultZone: defaultZone) {
-            return t.adding(seconds: Int64(addHours * 3600))
-        }
-        return parseTokens(bytes, defaultZone: defaultZone)
+        let t =
+            parseISO(bytes, defaultZone: defaultZone).map { $0.adding(seconds: Int64(addHours * 3600)) }
+            ?? parseTokens(bytes, defaultZone: defaultZone)
+        return t.flatMap(writable)
+    }
+
+    /// Instants RFC 3339 can write, 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, in seconds.
+    static let writableRange: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
+
+    /// A date a zone offset carried past either end of the years 1 to 9999 (`31 Dec 9999
+    /// 23:59 -0100`) has no RFC 3339 form: it is not understood, rather than written wrong.
+    private static func writable(_ t: Timestamp) -> Timestamp? {
+        writableRange.contains(t.seconds) ? t : nil
     }
 
     // MARK: - ISO 8601

@@ -31,7 +31,10 @@ public enum DurationText {
             case "w": factor = 604_800_000
             default: return nil
             }
-            totalMillis += value * factor
+            // Each part is below 10^9 units, but the parts of a long spelling can sum past Int64.
+            let (sum, overflow) = totalMillis.addingReportingOverflow(value * factor)
+            if overflow { return nil }
+            totalMillis = sum
         }
         return .milliseconds(totalMillis)
     }

@@ -517,7 +517,7 @@ final class FeedBuilder {
                 feedTitleRank = rank
             }
         case .feedLink(let rank): setFeedLink(text, base: base, rank: rank)
-        case .ttl: feed.hints.ttl = Int64(text).map { $0 * 60 }
+        case .ttl: feed.hints.ttl = Self.seconds(minutes: text)
         case .updatePeriod: syPeriod = text.lowercased()
         case .updateFrequency: syFrequency = Int64(text)
         case .skipHour: if let h = Int(text), (0...24).contains(h) { feed.hints.skipHours.insert(h % 24) }
@@ -587,6 +587,13 @@ final class FeedBuilder {
         guard rank > feedLinkRank, let url = URLResolver.resolve(collapse(raw), against: base) else { return }
         feed.link = url
         feedLinkRank = rank
+    }
+
+    /// RSS `ttl` (minutes) in seconds; nil unless a count of minutes. A count too large to be
+    /// seconds is as good as forever: the poll interval is capped by `max_interval` anyway.
+    static func seconds(minutes text: String) -> Int64? {
+        guard let minutes = Int64(text), minutes >= 0 else { return nil }
+        return min(minutes, Int64.max / 60) * 60
     }
 
     private func finishHints() {

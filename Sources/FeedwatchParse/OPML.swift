@@ -25,6 +25,8 @@ public enum OPML {
     /// The http(s) feeds of every `<outline xmlUrl=…>`, nested folders included, in document order.
     public static func feeds(in bytes: [UInt8]) throws(Failure) -> [Feed] {
         XMLPushParser.hardenOnce
+        // libxml2 reads at most Int32.max bytes in one call; a subscription list is kilobytes.
+        guard bytes.count <= 64 << 20 else { throw Failure(description: "larger than 64 MiB; refused") }
         if bytes.firstRange(of: Array("<!ENTITY".utf8)) != nil {
             throw Failure(description: "the document declares entities; refused")
         }

@@ -40,6 +40,8 @@ struct ParseCommand: AsyncParsableCommand {
 
     func validate() throws {
         if sources.isEmpty { throw ValidationError("give feed files or URLs, or --files-from PATH") }
+        // As the configuration's fetch.max_body_mb; more would not fit in the shift to bytes.
+        if !(1...1024).contains(maxBodyMb) { throw ValidationError("--max-body-mb must be 1 to 1024") }
     }
 
     func run() async throws {
@@ -80,7 +82,7 @@ struct ParseCommand: AsyncParsableCommand {
         var limits = ParseLimits.default
         limits.maxEntries = maxEntries
         return FeedInput(
-            base: base, limits: limits, allowAddresses: allowAddress, maxBodyBytes: max(1, maxBodyMb) << 20)
+            base: base, limits: limits, allowAddresses: allowAddress, maxBodyBytes: maxBodyMb << 20)
     }
 
     /// Fetches and parses one URL (redirects, compression and the address policy as the daemon).

@@ -74,4 +74,16 @@ struct DateParserTests {
     func unparseable(input: String) {
         #expect(DateParser.parse(input) == nil)
     }
+
+    @Test(
+        "a zone offset that carries a date past year 9999 or before year 1 gives null, not a wrong date",
+        arguments: [
+            ("Fri, 31 Dec 9999 23:59:59 -2359", nil), ("9999-12-31T23:30:00-01:00", nil),
+            ("0001-01-01T00:30:00+01:00", nil), ("Mon, 01 Jan 0001 00:00:00 +0001", nil),
+            ("Fri, 31 Dec 9999 23:59:59 +0000", "9999-12-31T23:59:59Z"),
+            ("0001-01-01T01:00:00+01:00", "0001-01-01T00:00:00Z"),
+        ])
+    func writable(input: String, expected: String?) {
+        #expect(DateParser.parse(input)?.rfc3339 == expected)
+    }
 }
