@@ -28,6 +28,10 @@ public final class SignalHandlers: @unchecked Sendable {
     /// signal, `signal(_, SIG_IGN)` would replace it, and the sources would never fire.
     nonisolated(unsafe) private static let sources: [any DispatchSourceSignal] = {
         for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] { signal(s, SIG_IGN) }
+        // A write to a pipe whose reader is gone (`feedwatch run | jq` after jq exits, a
+        // restarted journald's stream, an output path of "-") fails with EPIPE, which the output
+        // or the log handles, instead of ending the daemon (as systemd's IgnoreSIGPIPE= does).
+        signal(SIGPIPE, SIG_IGN)
         var sources: [any DispatchSourceSignal] = []
         for (signo, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT"), (SIGHUP, "SIGHUP"), (SIGUSR1, "SIGUSR1")] {
             let s = DispatchSource.makeSignalSource(signal: signo, queue: queue)
