@@ -24,7 +24,10 @@ struct Validator {
     {
         guard let text else { return nil }
         guard let d = DurationText.parse(text) else {
-            problem(path, "\(context)invalid duration \"\(text)\" (write it like \"90s\", \"15m\", \"1h30m\", \"1d\")")
+            problem(
+                path,
+                "\(context)invalid duration \"\(text)\" (write it like \"90s\", \"15m\", \"1h30m\", \"1d\"; at most \"36500d\")"
+            )
             return nil
         }
         if d < min {

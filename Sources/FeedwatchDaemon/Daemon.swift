@@ -254,8 +254,10 @@ public final class Daemon: Sendable {
         for feed in config.feeds {
             let interval = feed.interval ?? config.interval
             let spread = max(1, min(30, interval.seconds))
-            if let next = states[feed.url]?.nextPollAt, next > now {
-                scheduler.schedule(feed.url, at: next)
+            if let state = states[feed.url], let next = state.nextPollAt, next > now {
+                let resumed = PollTiming.resumed(
+                    next, now: now, lastStatus: state.lastStatus, maxInterval: config.fetch.maxInterval)
+                scheduler.schedule(feed.url, at: resumed)
             } else {
                 scheduler.schedule(feed.url, at: now.adding(seconds: Int64.random(in: 0..<spread)))
             }

@@ -277,6 +277,23 @@ extension PollTiming {
     }
 }
 
+extension PollTiming {
+    /// A feed's stored next poll as the daemon resumes it (at start, or on reload), kept unless it
+    /// lies further from now than any poll could have put it under this configuration: a month
+    /// for a feed that answered 410 Gone, otherwise the longer of `max_interval` (with its jitter)
+    /// and the longest `Retry-After` honoured. A stored time beyond that was made by a clock that
+    /// was ahead (one that booted in the future, since corrected) or under a longer `max_interval`,
+    /// and would otherwise leave the feed unpolled for as long.
+    public static func resumed(_ stored: Timestamp, now: Timestamp, lastStatus: Int?, maxInterval: Duration)
+        -> Timestamp
+    {
+        let longest =
+            lastStatus == 410
+            ? goneInterval + 1 : max(maxInterval.seconds + maxInterval.seconds / 10, RetryAfter.maximum.seconds) + 1
+        return min(stored, now.adding(seconds: longest))
+    }
+}
+
 /// The backlog policy applied on a feed's first poll.
 enum BacklogRank {
     /// The position of each story counted from the newest, read off stories already in

@@ -1,3 +1,4 @@
+import FeedwatchHTTP
 import FeedwatchModel
 public import FeedwatchStore
 public import Logging
@@ -151,9 +152,23 @@ public final class OutputWorker: Sendable {
     }
 
     /// How long to sleep when nothing is due: until the next retry, at most a minute.
+    ///
+    /// A retry set further off than any failure could have set it (the backoff's longest with
+    /// its jitter, or the longest `Retry-After` honoured) was set by a clock that has since been
+    /// set back: such events are made due now rather than held, and every event after them with
+    /// them, for as long as the clock's step.
     private func sleepTime() -> Duration {
         guard let next = try? store.nextDue(output: sink.name) else { return .seconds(60) }
-        let wait = next.seconds - Timestamp.now().seconds
+        let now = Timestamp.now()
+        let longest = max(sink.retry.longest.seconds + sink.retry.longest.seconds / 4, RetryAfter.maximum.seconds) + 1
+        if next.seconds - now.seconds > longest {
+            let moved = try? store.bringForwardOutbox(output: sink.name, after: now.adding(seconds: longest), to: now)
+            logger.notice(
+                "events waiting for a retry further off than any failure sets: the clock was set back; retrying them now",
+                metadata: ["output": "\(sink.name)", "events": "\(moved ?? 0)"])
+            return .seconds(1)
+        }
+        let wait = next.seconds - now.seconds
         return .seconds(max(1, min(60, wait)))
     }
 }

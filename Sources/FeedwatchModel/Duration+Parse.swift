@@ -1,6 +1,12 @@
 /// Human durations as configs and command lines write them: `90s`, `15m`, `1h30m`, `7d`, `2w`,
-/// `500ms`. Returns nil for anything else (no bare numbers: `15` could mean seconds or minutes).
+/// `500ms`, up to a hundred years. Returns nil for anything else (no bare numbers: `15` could
+/// mean seconds or minutes).
 public enum DurationText {
+    /// A hundred years (36,500 days): longer than anything a daemon waits for, and short enough
+    /// that every sum and product of durations it makes (a deadline, a doubled retry delay with
+    /// its jitter) stays far inside Int64 milliseconds.
+    public static let longest: Duration = .seconds(36_500 * 86_400)
+
     public static func parse(_ text: String) -> Duration? {
         let s = Array(text.utf8.filter { $0 != 0x20 })
         guard !s.isEmpty else { return nil }
@@ -31,10 +37,9 @@ public enum DurationText {
             case "w": factor = 604_800_000
             default: return nil
             }
-            // Each part is below 10^9 units, but the parts of a long spelling can sum past Int64.
-            let (sum, overflow) = totalMillis.addingReportingOverflow(value * factor)
-            if overflow { return nil }
-            totalMillis = sum
+            // Each part is below 10^9 units, but the parts of a long spelling could sum past Int64.
+            totalMillis += value * factor
+            if totalMillis > longest.milliseconds { return nil }
         }
         return .milliseconds(totalMillis)
     }

@@ -8,6 +8,12 @@ public import FeedwatchModel
 /// `onTick` callback proves the scheduler's queue is alive (the systemd watchdog is fed from it:
 /// a wedged scheduler stops the pings).
 ///
+/// Due times are wall-clock instants (they are stored, and publishers' dates are wall-clock). When
+/// the wall clock is set back (an NTP step, a clock that booted in the future and was corrected),
+/// every queued time is moved back by as much, so that a feed due in ten minutes stays due in ten
+/// minutes rather than in ten minutes plus the step. A clock set forward needs nothing: what it
+/// passed over is due at once.
+///
 /// All state lives on the scheduler's serial queue; the public methods hop onto it. That
 /// confinement is what `@unchecked Sendable` rests on.
 public final class Scheduler: @unchecked Sendable {
@@ -21,10 +27,30 @@ public final class Scheduler: @unchecked Sendable {
     private var onTick: @Sendable () -> Void = {}
     private var running = false
     private var armedFor: Int64 = .max
+    private let clock: @Sendable () -> Timestamp
+    /// The latest wall-clock second seen, to notice the clock being set back.
+    private var lastNow: Int64?
 
-    public init(label: String = "feedwatch.schedule", heartbeat: Duration = .seconds(10)) {
+    /// - Parameter clock: the wall clock (a test's own in tests).
+    public init(
+        label: String = "feedwatch.schedule", heartbeat: Duration = .seconds(10),
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }
+    ) {
         queue = DispatchQueue(label: label)
         self.heartbeat = heartbeat
+        self.clock = clock
+    }
+
+    /// The wall clock now, after moving the queue back by however far the clock was set back
+    /// since it was last read.
+    private func now() -> Int64 {
+        let now = clock().seconds
+        if let last = lastNow, now < last {
+            heap.shift(by: now - last)
+            armedFor = .max
+        }
+        lastNow = now
+        return now
     }
 
     /// Starts firing. `onDue` receives the keys that came due (on the scheduler's queue; it must
@@ -55,6 +81,9 @@ public final class Scheduler: @unchecked Sendable {
     /// Puts `key` in the queue at `due`, replacing any earlier entry for it.
     public func schedule(_ key: String, at due: Timestamp) {
         queue.async { [self] in
+            // A due time computed before the clock was set back is moved with the queue; one
+            // given after it (reading the clock first here) is not.
+            _ = now()
             heap.set(key, due.seconds)
             rearm()
         }
@@ -69,13 +98,16 @@ public final class Scheduler: @unchecked Sendable {
 
     /// The earliest due time and how many keys are queued (for status lines).
     public func snapshot() -> (next: Timestamp?, count: Int) {
-        queue.sync { (heap.peek().map { Timestamp(seconds: $0.due) }, heap.count) }
+        queue.sync {
+            _ = now()
+            return (heap.peek().map { Timestamp(seconds: $0.due) }, heap.count)
+        }
     }
 
     private func fire() {
         guard running else { return }
         onTick()
-        let now = Timestamp.now().seconds
+        let now = now()
         var due: [String] = []
         while let top = heap.peek(), top.due <= now {
             heap.remove(top.key)
@@ -88,7 +120,7 @@ public final class Scheduler: @unchecked Sendable {
 
     private func rearm() {
         guard running else { return }
-        let now = Timestamp.now().seconds
+        let now = now()
         let next = min(heap.peek()?.due ?? .max, now + heartbeat.seconds)
         guard next != armedFor else { return }
         armedFor = next
@@ -112,6 +144,12 @@ struct DueHeap {
     }
 
     mutating func remove(_ key: String) { current[key] = nil }
+
+    /// Moves every due time by `delta` seconds: the order stays the same.
+    mutating func shift(by delta: Int64) {
+        for i in items.indices { items[i].due += delta }
+        current = current.mapValues { $0 + delta }
+    }
 
     mutating func peek() -> (due: Int64, key: String)? {
         while let top = items.first {

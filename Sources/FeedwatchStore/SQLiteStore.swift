@@ -1117,6 +1117,22 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// Makes the pending events of `output` whose next attempt is after `latest` due at `now`.
+    /// Returns how many there were.
+    @discardableResult
+    public func bringForwardOutbox(output: String, after latest: Timestamp, to now: Timestamp) throws -> Int {
+        try wrap("re-time outbox of \(output)") {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET next_attempt_at = ?
+                        WHERE output = ? AND state = 'pending' AND next_attempt_at > ?
+                        """, arguments: [now.seconds, output, latest.seconds])
+                return db.changesCount
+            }
+        }
+    }
+
     /// When the oldest pending event of `output` may next be attempted, if one is pending.
     public func nextDue(output: String) throws -> Timestamp? {
         try wrap("read outbox of \(output)") {

@@ -31,6 +31,9 @@ public protocol Store: Sendable {
     func deferDelivery(output: String, seq: Int64, nextAttemptAt: Timestamp, error: String, dead: Bool) throws
     /// When the oldest pending event of `output` may next be attempted.
     func nextDue(output: String) throws -> Timestamp?
+    /// Makes the pending events of `output` whose next attempt is after `latest` due at `now`.
+    @discardableResult
+    func bringForwardOutbox(output: String, after latest: Timestamp, to now: Timestamp) throws -> Int
     func outboxCounts() throws -> [String: OutboxCounts]
 
     /// Forgets stories that left their feed more than `retention` ago; returns how many.

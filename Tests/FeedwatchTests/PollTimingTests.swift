@@ -27,6 +27,21 @@ import Testing
         }
     }
 
+    @Test("a stored next poll is resumed as it is, unless further away than any poll could have put it")
+    func resumed() {
+        func r(_ delay: Int64, status: Int? = 200, max: Int64 = 3600) -> Int64 {
+            PollTiming.resumed(
+                now.adding(seconds: delay), now: now, lastStatus: status, maxInterval: .seconds(max)
+            ).seconds - now.seconds
+        }
+        #expect(r(3_900) == 3_900)  // an interval with its jitter
+        #expect(r(86_401, status: 429) == 86_401)  // the longest Retry-After, kept across a restart
+        #expect(r(365 * 86_400) == 86_401)  // made by a clock a year ahead
+        #expect(r(365 * 86_400, max: 7 * 86_400) == 7 * 86_400 + 7 * 8_640 + 1)
+        #expect(r(PollTiming.goneInterval, status: 410) == PollTiming.goneInterval)
+        #expect(r(365 * 86_400, status: 410) == PollTiming.goneInterval + 1)
+    }
+
     @Test("never sooner than a Retry-After, whatever the jitter")
     func retryAfter() {
         for _ in 0..<200 {
