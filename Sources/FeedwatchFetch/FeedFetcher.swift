@@ -68,8 +68,8 @@ public final class FeedFetcher: Sendable {
         let response = await client.perform(request, sink: sink)
 
         var result = FetchResult(
-            outcome: .failed(""), status: response.status, etag: response.headers["etag"],
-            lastModified: response.headers["last-modified"], retryAfter: nil, headers: response.headers,
+            outcome: .failed(""), status: response.status, etag: Self.validator(response.headers["etag"]),
+            lastModified: Self.validator(response.headers["last-modified"]), retryAfter: nil, headers: response.headers,
             redirects: response.redirects, effectiveURL: response.effectiveURL, bytes: response.bodyBytes,
             seconds: response.seconds)
         if let error = response.error {
@@ -96,6 +96,23 @@ public final class FeedFetcher: Sendable {
             result.outcome = .failed("HTTP \(response.status)")
         }
         return result
+    }
+}
+
+extension FeedFetcher {
+    /// The longest validator kept: real ETags and dates are tens of bytes.
+    static let longestValidator = 1024
+
+    /// A response's `ETag` or `Last-Modified` as it may be sent back in the next request, or nil.
+    /// It is repeated verbatim in a request header, so one holding a control character (a bare
+    /// CR could start a header of the server's choosing) is dropped, and so is one longer than
+    /// `longestValidator` (a server that set a 100 kB tag would refuse every later request for
+    /// its size, and the feed would fail for good).
+    static func validator(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value.utf8.count <= longestValidator,
+            !value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F })
+        else { return nil }
+        return value
     }
 }
 
