@@ -56,7 +56,10 @@ public final class WebhookSink: OutputSink {
             HTTPRequest(
                 url: target, method: .post(body: body), headers: headers, timeout: timeout,
                 connectTimeout: min(timeout, .seconds(10)), maxBodyBytes: 1 << 20, followRedirects: false))
-        if response.error == nil, (200..<300).contains(response.status) {
+        // The receiver's verdict is its status line: a 2xx accepted the events, even when the
+        // answer's body then failed to arrive whole (over the 1 MiB read, cut off, too slow).
+        // Retrying those would deliver them again, at every attempt until dead-lettered.
+        if (200..<300).contains(response.status) {
             report.accepted = items.map(\.seq)
         } else {
             // The group's first event stands for it: the whole group is retried together.

@@ -101,6 +101,33 @@ struct WebhookDeliveryTests {
         #expect(verify.output.contains("verified 5 deliveries with 2 secrets"), "\(verify.output)")
     }
 
+    @Test("a 200 whose body is larger than is read accepts the event: each is delivered once")
+    func acceptedWithLargeAnswer() async throws {
+        let dir = try TemporaryDirectory()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.serve("/feed.xml", Self.feed((1...3).map { "s\($0)" }))
+        let answer = Data(repeating: 0x61, count: 2 << 20)  // 2 MiB: past the 1 MiB a sender reads
+        await server.route("POST /hook") { _ in HTTPResponse(statusCode: .ok, body: answer) }
+        let config = dir.path("feedwatch.toml")
+        try Self.config(
+            dir: dir, feed: server.url("/feed.xml"),
+            outputs: """
+                [[output]]
+                name = "hook"
+                type = "webhook"
+                url = "\(server.url("/hook"))"
+                retry_min = "1s"
+                """, interval: "1s"
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try await BinaryRun.run(["once", "--config", config])
+        #expect(run.status == 0, "\(run.stderr)")
+        let ids = server.requests.filter { $0.method == "POST" }.compactMap { $0.headers["webhook-id"] }
+        #expect(ids.count == 3 && Set(ids).count == 3, "\(ids)")
+        let pending = try await BinaryRun.run(["outbox", "list", "--config", config, "--json"])
+        #expect(!pending.stdout.contains("evt_"), "\(pending.stdout)")
+    }
+
     @Test("a webhook URL in a private range is refused by the address policy, and the event kept")
     func addressPolicy() async throws {
         let dir = try TemporaryDirectory()
