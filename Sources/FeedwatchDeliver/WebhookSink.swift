@@ -100,6 +100,14 @@ public final class WebhookSink: OutputSink {
         case 429, 503:
             let wait = RetryAfter.parse(r.headers["retry-after"], now: .now())
             return .init(seq: item.seq, reason: reason, retryAfter: wait, disposition: .retry)
+        case 300..<400:
+            // Redirects are not followed (a signed POST is not re-sent to an address the receiver
+            // names): like a client error, it will not change by itself, and held for days it
+            // would hold every later event.
+            let location = r.headers["location"].map { " to \(RedactedURL.text($0))" } ?? ""
+            return .init(
+                seq: item.seq, reason: "\(reason)\(location): redirects are not followed; set the output's url",
+                retryAfter: nil, disposition: item.attempts + 1 >= 5 ? .dead : .retry)
         case 400..<500 where ![408, 409, 425].contains(r.status):
             return .init(
                 seq: item.seq, reason: reason, retryAfter: nil, disposition: item.attempts + 1 >= 5 ? .dead : .retry)

@@ -68,8 +68,13 @@ struct StoreFullDiskTests {
             executable: URL(fileURLWithPath: "/usr/bin/unshare"))
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
 
-        try await SystemdTests.waitUntil(timeout: 30, "the store's failure in the log") {
-            daemon.stderrSoFar.contains("disk is full")
+        do {
+            try await SystemdTests.waitUntil(timeout: 30, "the store's failure in the log") {
+                daemon.stderrSoFar.contains("disk is full")
+            }
+        } catch {
+            Issue.record("the daemon's log so far:\n\(daemon.stderrSoFar.suffix(4000))")
+            throw error
         }
         // Every feed fails (every 2 s, its interval, sooner than the failure backoff); the log says
         // so once at error level, naming the first, within the minute. The rest are debug lines.

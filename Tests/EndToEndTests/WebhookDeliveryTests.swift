@@ -128,6 +128,44 @@ struct WebhookDeliveryTests {
         #expect(!pending.stdout.contains("evt_"), "\(pending.stdout)")
     }
 
+    @Test("a receiver that redirects is not followed; after five attempts the event is dead-lettered, saying why")
+    func redirected() async throws {
+        let dir = try TemporaryDirectory()
+        let server = try await LoopbackServer()
+        defer { Task { await server.stop() } }
+        await server.serve("/feed.xml", Self.feed(["r1"]))
+        let moved = server.url("/moved")
+        await server.route("POST /hook") { _ in
+            HTTPResponse(statusCode: .movedPermanently, headers: HTTPHeaders([HTTPHeader("Location"): moved]))
+        }
+        await server.route("POST /moved") { _ in HTTPResponse(statusCode: .ok) }
+        let config = dir.path("feedwatch.toml")
+        try Self.config(
+            dir: dir, feed: server.url("/feed.xml"),
+            outputs: """
+                [[output]]
+                name = "hook"
+                type = "webhook"
+                url = "\(server.url("/hook"))"
+                retry_min = "1s"
+                retry_max = "1s"
+                """, interval: "1s"
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try BinaryRun.start(["run", "--config", config])
+        var dead = ""
+        let deadline = Date().addingTimeInterval(40)
+        while Date() < deadline {
+            dead = try await BinaryRun.run(["outbox", "list", "--dead", "--config", config]).stdout
+            if dead.contains("dead") { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        daemon.signal(SIGTERM)
+        _ = try await daemon.wait(timeout: 30)
+        #expect(dead.contains("HTTP 301 to \(moved): redirects are not followed"), "\(dead)")
+        #expect(server.requests.filter { $0.path == "/hook" }.count == 5)
+        #expect(server.requests.filter { $0.path == "/moved" }.isEmpty)
+    }
+
     @Test("a webhook URL in a private range is refused by the address policy, and the event kept")
     func addressPolicy() async throws {
         let dir = try TemporaryDirectory()
