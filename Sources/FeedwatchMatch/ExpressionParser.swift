@@ -42,6 +42,11 @@ struct ExpressionParser {
     /// regex or term, a bad NEAR distance): noted, and the parse goes on, so that one run of
     /// `feedwatch check` reports every one of them, not only the first.
     private var problems: [ExpressionError] = []
+    /// How deep the groups, NOTs and field prefixes being read are nested: the parser (and every
+    /// walk over the tree it builds) recurses once per level, so a level is refused before the
+    /// stack runs out (60,000 nested parentheses crashed `feedwatch check`).
+    private var depth = 0
+    static let maxDepth = 100
 
     init(_ text: String, aliases: [String: [String]], scope: FieldSet = .text) {
         scalars = Array(text)
@@ -145,22 +150,36 @@ struct ExpressionParser {
 
     private mutating func parseUnary() throws(ExpressionError) -> Expr {
         if lexeme == .not {
+            try descend()
+            defer { depth -= 1 }
             try advance()
             return .not(try parseUnary())
         }
         return try parsePrimary()
     }
 
+    /// Enters one more level of nesting, or refuses it.
+    private mutating func descend() throws(ExpressionError) {
+        guard depth < Self.maxDepth else {
+            throw error("groups, NOTs and field prefixes nested more than \(Self.maxDepth) deep")
+        }
+        depth += 1
+    }
+
     private mutating func parsePrimary() throws(ExpressionError) -> Expr {
         let at = lexemePosition
         switch lexeme {
         case .open:
+            try descend()
+            defer { depth -= 1 }
             try advance()
             let e = try parseOr()
             guard lexeme == .close else { throw ExpressionError(position: at, message: "this '(' is never closed") }
             try advance()
             return e
         case .field(let fields, _):
+            try descend()
+            defer { depth -= 1 }
             try advance()
             let saved = scope
             scope = fields

@@ -1,7 +1,7 @@
 import Glibc
 
-/// An exclusive `flock` on `<store>.migrating` beside the store, held while a process checks and
-/// applies the schema migrations (`SQLiteStore.init`).
+/// An exclusive `flock` on `<store>.migrating` beside the store, held while a process opens the
+/// store and checks and applies the schema migrations (`SQLiteStore.init`).
 ///
 /// An `flock`, not SQLite's locks: a migration runs in several transactions, and no SQLite lock
 /// spans them. The kernel releases it however the process ends. The file stays, empty.

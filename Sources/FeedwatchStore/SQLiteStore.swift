@@ -44,13 +44,16 @@ public final class SQLiteStore: Sendable {
                 // 40-44 s at 1,000 pages (BENCHMARKS.md, stop 16).
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             }
-            pool = try DatabasePool(path: path, configuration: config)
-            // One process at a time checks and applies the migrations: GRDB reads which are
-            // applied outside the transactions that apply them, so `status` opening the store
-            // while the daemon created it failed with "index ... already exists" (and either
-            // could lose). The others wait here, also through an upgrade that takes minutes.
+            // One process at a time opens the store and checks and applies the migrations. GRDB
+            // reads which are applied outside the transactions that apply them, so `status`
+            // opening the store while the daemon created it failed with "index ... already
+            // exists" (and either could lose); and turning a new file to WAL takes a lock that
+            // SQLite does not wait for ("database is locked" while executing `PRAGMA journal_mode
+            // = WAL`, 1 in 80 concurrent first opens). The others wait here, also through an
+            // upgrade that takes minutes.
             let lock = try MigrationLock(storePath: path)
             defer { lock.release() }
+            pool = try DatabasePool(path: path, configuration: config)
             let migrator = SQLiteStore.migrator
             let (applied, complete) = try pool.read { db in
                 (try migrator.appliedIdentifiers(db), try migrator.hasCompletedMigrations(db))

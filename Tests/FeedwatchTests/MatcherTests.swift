@@ -100,6 +100,22 @@ struct MatcherTests {
         }
     }
 
+    @Test("nesting is refused past 100 levels with a clear error, not a crash; 100 levels still work")
+    func nesting() throws {
+        for deep in [
+            String(repeating: "(", count: 60_000) + "Iraq" + String(repeating: ")", count: 60_000),
+            String(repeating: "NOT ", count: 60_000) + "Iraq", String(repeating: "title:", count: 60_000) + "Iraq",
+        ] {
+            let error = #expect(throws: WatchErrors.self) {
+                try Matcher(watches: [WatchDefinition(name: "w", expression: deep)])
+            }
+            #expect(
+                "\(String(describing: error))".contains("nested more than 100 deep"), "\(String(describing: error))")
+        }
+        let hundred = String(repeating: "(", count: 100) + "Iraq" + String(repeating: ")", count: 100)
+        #expect(try Self.matches(hundred, Self.title("Iraq talks")))
+    }
+
     @Test("field scopes look only where they say")
     func fields() throws {
         let story = StoryText(
