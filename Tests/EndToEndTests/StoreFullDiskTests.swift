@@ -60,7 +60,9 @@ struct StoreFullDiskTests {
             """
         let user = getuid() == 0 ? [] : ["--map-root-user"]
         let daemon = try BinaryRun.start(
-            user + ["--mount", "--pid", "--fork", "--kill-child", "/bin/sh", "-c", script],
+            // `--mount-proc`: a /proc of the namespace's own, so that a crash report (which reads
+            // the threads' entries in it) is complete.
+            user + ["--mount", "--pid", "--fork", "--mount-proc", "--kill-child", "/bin/sh", "-c", script],
             environment: [
                 "STATE": dir.path("state"), "FW": try Paths.binary.path, "CONFIG": path,
                 "ROOM": dir.path("room"), "STOP": dir.path("stop"),
