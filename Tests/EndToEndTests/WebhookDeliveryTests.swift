@@ -31,6 +31,19 @@ struct WebhookDeliveryTests {
         """ + outputs
     }
 
+    /// Writes the configuration of one feed and a single webhook output named "hook" at `url`,
+    /// with `settings` (TOML lines) added to it; returns the file's path.
+    static func hookConfig(
+        dir: TemporaryDirectory, feed: String, url: String, _ settings: [String], interval: String = "15m"
+    ) throws -> String {
+        let path = dir.path("feedwatch.toml")
+        let output = (["[[output]]", "name = \"hook\"", "type = \"webhook\"", "url = \"\(url)\""] + settings)
+            .joined(separator: "\n")
+        try config(dir: dir, feed: feed, outputs: output, interval: interval)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// The stories as RSS items, newest last in the list and first in the feed.
     static func feed(_ guids: [String]) -> Data {
         SystemdTests.feed(guids.reversed().map { ($0, "Iraq story \($0)") })
@@ -109,17 +122,8 @@ struct WebhookDeliveryTests {
         await server.serve("/feed.xml", Self.feed((1...3).map { "s\($0)" }))
         let answer = Data(repeating: 0x61, count: 2 << 20)  // 2 MiB: past the 1 MiB a sender reads
         await server.route("POST /hook") { _ in HTTPResponse(statusCode: .ok, body: answer) }
-        let config = dir.path("feedwatch.toml")
-        try Self.config(
-            dir: dir, feed: server.url("/feed.xml"),
-            outputs: """
-                [[output]]
-                name = "hook"
-                type = "webhook"
-                url = "\(server.url("/hook"))"
-                retry_min = "1s"
-                """, interval: "1s"
-        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.hookConfig(
+            dir: dir, feed: server.url("/feed.xml"), url: server.url("/hook"), ["retry_min = \"1s\""], interval: "1s")
         let run = try await BinaryRun.run(["once", "--config", config])
         #expect(run.status == 0, "\(run.stderr)")
         let ids = server.requests.filter { $0.method == "POST" }.compactMap { $0.headers["webhook-id"] }
@@ -139,18 +143,9 @@ struct WebhookDeliveryTests {
             HTTPResponse(statusCode: .movedPermanently, headers: HTTPHeaders([HTTPHeader("Location"): moved]))
         }
         await server.route("POST /moved") { _ in HTTPResponse(statusCode: .ok) }
-        let config = dir.path("feedwatch.toml")
-        try Self.config(
-            dir: dir, feed: server.url("/feed.xml"),
-            outputs: """
-                [[output]]
-                name = "hook"
-                type = "webhook"
-                url = "\(server.url("/hook"))"
-                retry_min = "1s"
-                retry_max = "1s"
-                """, interval: "1s"
-        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.hookConfig(
+            dir: dir, feed: server.url("/feed.xml"), url: server.url("/hook"),
+            ["retry_min = \"1s\"", "retry_max = \"1s\""], interval: "1s")
         let daemon = try BinaryRun.start(["run", "--config", config])
         var dead = ""
         let deadline = Date().addingTimeInterval(40)
@@ -230,18 +225,9 @@ struct WebhookDeliveryTests {
         await server.route("POST /hook") { _ in
             HTTPResponse(statusCode: up.withLock { $0 } ? .ok : .internalServerError)
         }
-        let config = dir.path("feedwatch.toml")
-        try Self.config(
-            dir: dir, feed: server.url("/feed.xml"),
-            outputs: """
-                [[output]]
-                name = "hook"
-                type = "webhook"
-                url = "\(server.url("/hook"))"
-                retry_min = "1s"
-                retry_for = "1s"
-                """
-        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.hookConfig(
+            dir: dir, feed: server.url("/feed.xml"), url: server.url("/hook"),
+            ["retry_min = \"1s\"", "retry_for = \"1s\""])
         // The first attempt fails; whether it or the next one (3 s later) passes the 1 s horizon
         // depends on how fast this machine runs the first: either way it ends dead-lettered.
         let first = try await BinaryRun.run(["once", "--config", config])
