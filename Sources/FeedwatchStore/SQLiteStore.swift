@@ -26,6 +26,19 @@ public final class SQLiteStore: Sendable {
     /// Opens (or creates) the store at `path`, upgrading its schema if an earlier version wrote
     /// it. `onUpgrade` is called before an upgrade of an existing store starts: some upgrades
     /// rewrite a table, minutes for millions of stories, and the daemon tells systemd so.
+    /// Opens a store the daemon has already created; never creates one. For the commands that
+    /// read or tend a store (`status`, `outbox`, `store`, `match --since`): run with a mistyped
+    /// path, or before the daemon's first start (perhaps as another user than the service's), they
+    /// would otherwise leave a new empty store behind and report it as if it were the daemon's.
+    public static func existing(path: String) throws -> SQLiteStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(
+                operation: "open \(path)",
+                underlying: "no store there: feedwatch has not run with this configuration (its state_dir or store)")
+        }
+        return try SQLiteStore(path: path)
+    }
+
     public init(path: String, onUpgrade: () -> Void = {}) throws {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent

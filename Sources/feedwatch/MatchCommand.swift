@@ -68,7 +68,7 @@ struct MatchCommand: AsyncParsableCommand {
                 throw ValidationError("--since \(since): not a duration")
             }
             guard let loaded else { throw Exit.config }
-            let store = try SQLiteStore(path: loaded.storePath)
+            let store = try SQLiteStore.existing(path: loaded.storePath)
             let from = Timestamp.now().adding(seconds: -window.components.seconds)
             let seen = try store.stories(firstSeenSince: from)
             tally.report(

@@ -18,7 +18,7 @@ struct OutboxCommand: ParsableCommand {
 
     static func store(_ options: ConfigOptions) throws -> SQLiteStore {
         let config = try options.load()
-        return try SQLiteStore(path: config.storePath)
+        return try SQLiteStore.existing(path: config.storePath)
     }
 
     struct List: ParsableCommand {

@@ -23,7 +23,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let c = try ConfigOptions.load(path: config)
-        let store = try SQLiteStore(path: c.storePath)
+        let store = try SQLiteStore.existing(path: c.storePath)
         let states = try store.feedStates()
         let outbox = try store.outboxCounts()
         let size = try store.size()

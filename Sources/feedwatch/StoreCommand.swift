@@ -19,7 +19,7 @@ struct StoreCommand: ParsableCommand {
 
     static func open(_ options: ConfigOptions) throws -> (Config, SQLiteStore) {
         let config = try options.load()
-        return (config, try SQLiteStore(path: config.storePath))
+        return (config, try SQLiteStore.existing(path: config.storePath))
     }
 
     struct Stats: ParsableCommand {
