@@ -155,6 +155,17 @@ struct Validator {
         return s
     }
 
+    /// What is wrong with `url` as the address of a feed or a webhook, or nil: it must be an
+    /// absolute http(s) URL with a host, and a port it names must be one a connection can use
+    /// (`:99999` or `:0` would fail every poll or delivery with libcurl's "port out of range").
+    static func httpURLProblem(_ url: String) -> String? {
+        guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
+        else { return "is not an http or https URL" }
+        if let port = parsed.port, !(1...65_535).contains(port) { return "names port \(port), outside 1-65535" }
+        return nil
+    }
+
     private mutating func validateFeeds(_ raw: [RawFeed]) -> [FeedSettings] {
         var seen: [String: Int] = [:]
         var feeds: [FeedSettings] = []
@@ -162,11 +173,8 @@ struct Validator {
         for (i, f) in raw.enumerated() {
             let path = ["feed[\(i)]"]
             let url = f.url.trimmingCharacters(in: .whitespaces)
-            guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
-                scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
-            else {
-                problem(
-                    path + ["url"], "feed #\(i + 1): url \"\(RedactedURL.text(f.url))\" is not an http or https URL")
+            if let why = Self.httpURLProblem(url) {
+                problem(path + ["url"], "feed #\(i + 1): url \"\(RedactedURL.text(f.url))\" \(why)")
                 continue
             }
             if let first = seen[url] {
@@ -236,10 +244,12 @@ struct Validator {
         }
         // Telegram's endpoint is fixed; `url` only points elsewhere (a Bot API server of one's own).
         let url = o.url ?? (format == .telegram ? "https://api.telegram.org" : nil)
-        guard let u = url, let c = URLComponents(string: u), let scheme = c.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", c.host?.isEmpty == false
-        else {
+        guard let u = url else {
             problem(path + ["url"], "\(ctx)url must be an http or https URL")
+            return nil
+        }
+        if let why = Self.httpURLProblem(u) {
+            problem(path + ["url"], "\(ctx)url \"\(RedactedURL.text(u))\" \(why)")
             return nil
         }
         var w = WebhookSettings(url: u, format: format ?? .native)

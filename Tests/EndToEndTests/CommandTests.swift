@@ -88,6 +88,20 @@ struct CommandTests {
             ":2: feed #1: url \"file:///etc/passwd\" is not an http or https URL"
         ),
         (
+            "port out of range", "[[feed]]\nurl = \"https://example.org:99999/rss\"\n",
+            ":2: feed #1: url \"https://example.org:99999/rss\" names port 99999, outside 1-65535"
+        ),
+        (
+            "webhook port out of range",
+            "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"h\"\ntype = \"webhook\"\nurl = \"https://hooks.example:0/x\"\n",
+            ":6: output \"h\": url \"https://hooks.example:0/x\" names port 0, outside 1-65535"
+        ),
+        (
+            "nested too deep",
+            "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"o\"\ntype = \"jsonl\"\npath = \"-\"\n[[watch]]\nname = \"w\"\nmatch = \"\(String(repeating: "(", count: 5000))Iraq\(String(repeating: ")", count: 5000))\"\n",
+            ":9: watch \"w\": expression at position 101: groups, NOTs and field prefixes nested more than 100 deep"
+        ),
+        (
             "bad expression",
             "[[feed]]\nurl = \"https://example.org/rss\"\n[[output]]\nname = \"o\"\ntype = \"jsonl\"\npath = \"-\"\n[[watch]]\nname = \"w\"\nmatch = \"Iraq AND (coalition\"\n",
             ":9: watch \"w\": expression at position 10: this '(' is never closed"
