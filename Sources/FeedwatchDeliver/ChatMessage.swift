@@ -94,6 +94,18 @@ enum ChatMessage {
             watches.map { "\($0.name): \($0.terms.joined(separator: ", "))" }.joined(separator: "; ")
         }
 
+        /// The title, feed name and watch line as presets show them: cut, so that no story can
+        /// make a message longer than a service takes (Telegram refuses over 4,096 characters, and
+        /// a refused message is retried and then dead-lettered, never shown). Feeds' titles run
+        /// to a mebibyte, and a story can match many watches.
+        var shortTitle: String { Self.clip(title, 300) }
+        var shortFeed: String { Self.clip(feed, 120) }
+        var shortMatchLine: String { Self.clip(matchLine, 300) }
+
+        static func clip(_ s: String, _ limit: Int) -> String {
+            s.count > limit ? String(s.prefix(limit - 1)) + "…" : s
+        }
+
         /// The summary cut at a word boundary near `limit` characters.
         func shortSummary(_ limit: Int = 280) -> String {
             guard summary.count > limit else { return summary }
@@ -113,10 +125,10 @@ enum ChatMessage {
     }
 
     static func slack(_ e: Event) -> String {
-        let title = slackEscape(e.title).replacingOccurrences(of: "|", with: "¦")
+        let title = slackEscape(e.shortTitle).replacingOccurrences(of: "|", with: "¦")
         var text = e.link.map { "*<\(slackEscape($0))|\(title)>*" } ?? "*\(title)*"
-        text += "\n_\(slackEscape(e.feed))_"
-        if !e.watches.isEmpty { text += " · \(slackEscape(e.matchLine))" }
+        text += "\n_\(slackEscape(e.shortFeed))_"
+        if !e.watches.isEmpty { text += " · \(slackEscape(e.shortMatchLine))" }
         if !e.summary.isEmpty { text += "\n\(slackEscape(e.shortSummary()))" }
         return text
     }
@@ -132,10 +144,10 @@ enum ChatMessage {
     }
 
     static func discord(_ e: Event) -> String {
-        var text = "**\(discordEscape(e.title))**"
+        var text = "**\(discordEscape(e.shortTitle))**"
         if let link = e.link { text += "\n<\(link)>" }
-        text += "\n*\(discordEscape(e.feed))*"
-        if !e.watches.isEmpty { text += " · \(discordEscape(e.matchLine))" }
+        text += "\n*\(discordEscape(e.shortFeed))*"
+        if !e.watches.isEmpty { text += " · \(discordEscape(e.shortMatchLine))" }
         if !e.summary.isEmpty { text += "\n\(discordEscape(e.shortSummary()))" }
         return String(text.prefix(2000))  // Discord's limit
     }
@@ -146,12 +158,12 @@ enum ChatMessage {
     }
 
     static func teams(_ e: Event) -> [String: Any] {
-        var text = "*\(htmlEscape(e.feed))*"
-        if !e.watches.isEmpty { text += " · \(htmlEscape(e.matchLine))" }
+        var text = "*\(htmlEscape(e.shortFeed))*"
+        if !e.watches.isEmpty { text += " · \(htmlEscape(e.shortMatchLine))" }
         if !e.summary.isEmpty { text += "<br>\(htmlEscape(e.shortSummary()))" }
         var card: [String: Any] = [
-            "@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": e.title,
-            "title": htmlEscape(e.title), "text": text,
+            "@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": e.shortTitle,
+            "title": htmlEscape(e.shortTitle), "text": text,
         ]
         if let link = e.link {
             card["potentialAction"] = [
@@ -164,13 +176,13 @@ enum ChatMessage {
     /// ntfy publishes JSON at the server's root with the topic in the body; the configured URL
     /// is the topic's (`https://ntfy.sh/mytopic`), as users copy it from ntfy.
     static func ntfy(_ e: Event, url: String) -> (url: String, body: [UInt8]) {
-        guard var c = URLComponents(string: url) else { return (url, json(["message": e.title])) }
+        guard var c = URLComponents(string: url) else { return (url, json(["message": e.shortTitle])) }
         let topic = c.path.split(separator: "/").last.map(String.init) ?? ""
         c.path = "/"
-        var message = e.feed
-        if !e.watches.isEmpty { message += " · \(e.matchLine)" }
+        var message = e.shortFeed
+        if !e.watches.isEmpty { message += " · \(e.shortMatchLine)" }
         if !e.summary.isEmpty { message += "\n\(e.shortSummary())" }
-        var body: [String: Any] = ["topic": topic, "title": e.title, "message": message, "tags": ["newspaper"]]
+        var body: [String: Any] = ["topic": topic, "title": e.shortTitle, "message": message, "tags": ["newspaper"]]
         if let link = e.link { body["click"] = link }
         return (c.string ?? url, json(body))
     }
@@ -178,14 +190,15 @@ enum ChatMessage {
     /// Telegram Bot API `sendMessage` with HTML markup (only `&`, `<`, `>` and, in the link, `"`
     /// need escaping); link previews off, as the other presets do.
     static func telegram(_ e: Event, url: String, chatID: String, token: String) -> (url: String, body: [UInt8]) {
-        var text = "<b>" + htmlEscape(e.title) + "</b>"
-        if let link = e.link {
+        var text = "<b>" + htmlEscape(e.shortTitle) + "</b>"
+        // A link is an anchor's target only while Telegram takes it (it refuses longer ones).
+        if let link = e.link, link.utf8.count <= 2048 {
             text =
                 "<b><a href=\"\(htmlEscape(link).replacingOccurrences(of: "\"", with: "&quot;"))\">"
-                + htmlEscape(e.title) + "</a></b>"
+                + htmlEscape(e.shortTitle) + "</a></b>"
         }
-        text += "\n<i>\(htmlEscape(e.feed))</i>"
-        if !e.watches.isEmpty { text += " · \(htmlEscape(e.matchLine))" }
+        text += "\n<i>\(htmlEscape(e.shortFeed))</i>"
+        if !e.watches.isEmpty { text += " · \(htmlEscape(e.shortMatchLine))" }
         if !e.summary.isEmpty { text += "\n\(htmlEscape(e.shortSummary()))" }
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         return (
