@@ -57,10 +57,20 @@ struct TextBuilder {
             }
             let isSpace = b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C
             let isNBSP = b == 0xC2 && i + 1 < n && p[i + 1] == 0xA0
+            // The other C0 controls are dropped: they are no text, and a terminal showing a title
+            // (`feedwatch status`) would obey an ESC sequence in it. An XML document has none left
+            // by now (`Transcoder`); a JSON Feed can spell any ("\u001b"). (C1 code points stay:
+            // they are how undefined windows-1252 bytes read, feedparser keeps them too, and
+            // stored stories' content hashes include them.)
+            let isControl = b < 0x20
             if isSpace || isNBSP {
                 if runStart < i { appendRaw(UnsafeBufferPointer(start: p + runStart, count: i - runStart)) }
                 space()
                 i += isNBSP ? 2 : 1
+                runStart = i
+            } else if isControl {
+                if runStart < i { appendRaw(UnsafeBufferPointer(start: p + runStart, count: i - runStart)) }
+                i += 1
                 runStart = i
             } else {
                 i += 1

@@ -112,6 +112,21 @@ struct JSONFeedTests {
         #expect(repaired.entries.first?.title == "a\u{FFFD}\u{FFFD}b")
     }
 
+    @Test("control characters spelled as escapes are dropped from text: no ESC sequence reaches a terminal")
+    func controls() {
+        let outcome = parse(
+            "{\(Self.version), \"title\": \"t\\u001b]0;x\\u0007y\", \"items\": [{\"id\": \"e\", "
+                + #""title": "a\u001b[2Jb", "content_html": "<p>c\u001bd</p>", "authors": [{"name": "n\u0008m"}], "#
+                + #""tags": ["t\u001bg"]}]}"#)
+        #expect(outcome.problem == nil)
+        #expect(outcome.feed.title == "t]0;xy")
+        let entry = outcome.entries.first
+        #expect(entry?.title == "a[2Jb")
+        #expect(entry?.content == "cd")
+        #expect(entry?.authors == ["nm"])
+        #expect(entry?.categories == ["tg"])
+    }
+
     @Test("nesting past the depth limit is refused at once, however deep")
     func depth() {
         let deep =
