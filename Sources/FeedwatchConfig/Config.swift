@@ -74,6 +74,8 @@ public struct FetchSettings: Sendable, Equatable {
     public var connectTimeout: Duration
     /// `max_body_mb`: decoded bytes per response, in MiB (gzip bombs stop here). Default 16.
     public var maxBodyBytes: Int
+    /// The `max_body_mb` values accepted (also `parse --max-body-mb`).
+    public static let maxBodyMBRange = 1...1024
     /// `concurrency`: transfers in flight at once. Default 16.
     public var concurrency: Int
     /// `per_host`: transfers in flight per host. Default 2.

@@ -120,10 +120,12 @@ struct Validator {
         if let d = duration(raw.timeout, ["fetch", "timeout"], "fetch: ") { s.timeout = d }
         if let d = duration(raw.connectTimeout, ["fetch", "connect_timeout"], "fetch: ") { s.connectTimeout = d }
         if let mb = raw.maxBodyMB {
-            if (1...1024).contains(mb) {
+            let range = FetchSettings.maxBodyMBRange
+            if range.contains(mb) {
                 s.maxBodyBytes = mb << 20
             } else {
-                problem(["fetch", "max_body_mb"], "fetch: max_body_mb must be 1 to 1024")
+                problem(
+                    ["fetch", "max_body_mb"], "fetch: max_body_mb must be \(range.lowerBound) to \(range.upperBound)")
             }
         }
         if let n = raw.concurrency {

@@ -244,6 +244,9 @@ public enum PollTiming {
     /// How often a feed that answered 410 Gone is asked again: 30 days.
     public static let goneInterval: Int64 = 30 * 86_400
 
+    /// How far a delay strays from its nominal value, either way: feeds added together drift apart.
+    static let jitter = 0.1
+
     /// After a success, the feed's interval. After failures, 1 minute doubling with each
     /// consecutive failure up to 6 hours, and never sooner than a `Retry-After`. Every delay is
     /// jittered by ±10 % so that feeds added together drift apart.
@@ -256,7 +259,7 @@ public enum PollTiming {
         } else {
             delay = min(60 << Int64(min(errorStreak - 1, 20)), 6 * 3600)
         }
-        var jittered = Int64(Double(delay) * Double.random(in: 0.9...1.1))
+        var jittered = Int64(Double(delay) * Double.random(in: (1 - jitter)...(1 + jitter)))
         // The jitter spreads feeds; it never brings a poll before the publisher's Retry-After (+1 s
         // for the part of the current second `now` rounded away).
         if let retryAfter { jittered = max(jittered, retryAfter.seconds + 1) }
@@ -289,7 +292,8 @@ extension PollTiming {
     {
         let longest =
             lastStatus == 410
-            ? goneInterval + 1 : max(maxInterval.seconds + maxInterval.seconds / 10, RetryAfter.maximum.seconds) + 1
+            ? goneInterval + 1
+            : max(maxInterval.seconds + Int64(Double(maxInterval.seconds) * jitter), RetryAfter.maximum.seconds) + 1
         return min(stored, now.adding(seconds: longest))
     }
 }

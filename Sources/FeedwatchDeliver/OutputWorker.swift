@@ -160,7 +160,7 @@ public final class OutputWorker: Sendable {
     private func sleepTime() -> Duration {
         guard let next = try? store.nextDue(output: sink.name) else { return .seconds(60) }
         let now = Timestamp.now()
-        let longest = max(sink.retry.longest.seconds + sink.retry.longest.seconds / 4, RetryAfter.maximum.seconds) + 1
+        let longest = max(sink.retry.longestDelay.seconds, RetryAfter.maximum.seconds) + 1
         if next.seconds - now.seconds > longest {
             let moved = try? store.bringForwardOutbox(output: sink.name, after: now.adding(seconds: longest), to: now)
             logger.notice(

@@ -17,13 +17,21 @@ public struct RetryPolicy: Sendable, Equatable {
     /// Files: a full disk is retried every few seconds to a minute, for ever; space comes back.
     public static let file = RetryPolicy(first: .seconds(1), longest: .seconds(60), horizon: nil)
 
+    /// How far `delay` strays from its nominal value, either way.
+    static let jitter = 0.25
+
     /// The wait before attempt `attempt + 1`, drawn from 75-125 % of its nominal value so that
     /// many failing events do not retry in lock step.
     public func delay(afterAttempt attempt: Int) -> Duration {
         let exponent = min(max(attempt - 1, 0), 30)
         let firstMillis = Double(first.milliseconds)
         let raw = min(firstMillis * Double(UInt64(1) << UInt64(exponent)), Double(longest.milliseconds))
-        return .milliseconds(Int64(raw * Double.random(in: 0.75...1.25)))
+        return .milliseconds(Int64(raw * Double.random(in: (1 - Self.jitter)...(1 + Self.jitter))))
+    }
+
+    /// The longest wait `delay` can give: `longest` with its jitter.
+    public var longestDelay: Duration {
+        .milliseconds(longest.milliseconds + Int64(Double(longest.milliseconds) * Self.jitter))
     }
 }
 

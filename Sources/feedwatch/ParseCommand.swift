@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeedwatchConfig
 import FeedwatchFetch
 import FeedwatchHTTP
 import FeedwatchModel
@@ -41,7 +42,10 @@ struct ParseCommand: AsyncParsableCommand {
     func validate() throws {
         if sources.isEmpty { throw ValidationError("give feed files or URLs, or --files-from PATH") }
         // As the configuration's fetch.max_body_mb; more would not fit in the shift to bytes.
-        if !(1...1024).contains(maxBodyMb) { throw ValidationError("--max-body-mb must be 1 to 1024") }
+        let range = FetchSettings.maxBodyMBRange
+        if !range.contains(maxBodyMb) {
+            throw ValidationError("--max-body-mb must be \(range.lowerBound) to \(range.upperBound)")
+        }
     }
 
     func run() async throws {

@@ -12,7 +12,8 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             Per feed: last poll, HTTP status, share of 304 answers, error streak and last error, next \
             poll. Per output: events waiting, dead letters, delivered, last success. Works while the \
-            daemon runs (the store is read through WAL); never creates a store: with none there yet it says so and exits 1. --json prints one object for machines.
+            daemon runs (the store is read through WAL); never creates a store: with none there yet \
+            it says so and exits 1. --json prints one object for machines.
             """)
 
     @Option(name: .shortAndLong, help: "The configuration file.")
