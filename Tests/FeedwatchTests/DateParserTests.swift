@@ -1,7 +1,8 @@
-import FeedwatchModel
 import Foundation
 import TestSupport
 import Testing
+
+@testable import FeedwatchModel
 
 /// The date parser against feedparser's own date cases (../shared/corpus/conformance/feedparser_dates.jsonl)
 /// and the real-world variants the parsing issue names.
@@ -85,5 +86,55 @@ struct DateParserTests {
         ])
     func writable(input: String, expected: String?) {
         #expect(DateParser.parse(input)?.rfc3339 == expected)
+    }
+
+    /// Pieces of RSS dates, usual and not: the one-pass reader of the usual shape must read
+    /// whatever it accepts as the general reader does.
+    static let weekdays = ["", "Tue, ", "tue, ", "SUN, ", "Tues, ", "Tue ", "Foo, ", "Mar, ", "Tue,", "1, "]
+    static let days = ["5", "05", "31", "30", "29", "0", "00", "32", "005", "", "5,"]
+    static let months = ["Mar", "mar", "FEB", "Dec", "March", "Sept", "Foo", "Ma", "Mar."]
+    static let years = ["2024", "1999", "2000", "0001", "9999", "0000", "24", "99", "20245", "2024,"]
+    static let times = [
+        "07:40:00", "07:40", "7:40:00", "23:59:60", "24:00:00", "07:60:00", "07:40:00.5", "07:40:", "07:40:0", "",
+        "12:00 PM",
+    ]
+    static let zones = [
+        "", " GMT", " UT", " UTC", " Z", " z", " EST", " est", " PDT", " AKST", " NZDT", " T", " AT", " ETC",
+        " +0000", " -0500", " +0530", " +2359", " -2400", " +0060", " +05:30", " +05", " +000", " GMT+1", " GMT+0100",
+        " (EST)", " Mon", " XYZ", " ABCDE", "  GMT", " GMT ", "\t", " -",
+    ]
+
+    @Test(
+        "the one-pass reader of the usual RFC 822 shape reads what it accepts as the general reader does, and accepts that shape"
+    )
+    func usualShape() {
+        var accepted = 0
+        var checked = 0
+        var generator = SeededGenerator(state: 822)
+        func pick(_ pieces: [String]) -> String { pieces.randomElement(using: &generator) ?? "" }
+        for _ in 0..<200_000 {
+            let text =
+                pick(Self.weekdays) + pick(Self.days) + " " + pick(Self.months) + " " + pick(Self.years) + " "
+                + pick(Self.times) + pick(Self.zones)
+            checked += 1
+            var bytes = Array(text.utf8)
+            guard let fast = bytes.withUnsafeMutableBufferPointer({ DateParser.rfc822Usual(UnsafeBufferPointer($0)) })
+            else { continue }
+            accepted += 1
+            let general = DateParser.parseTokens(Array(text.utf8), defaultZone: 0)
+            #expect(fast == general, "\(text)")
+            #expect(
+                DateParser.parse(text) == general.flatMap { DateParser.writableRange.contains($0.seconds) ? $0 : nil })
+        }
+        // The shape itself, in the forms feeds write it.
+        for text in [
+            "Tue, 05 Mar 2024 07:40:00 EST", "5 Mar 2024 07:40 +0100", "Sun, 31 Dec 2023 23:59:60 GMT",
+            "Mon, 01 Jan 2024 00:00:00", "Wed, 6 Mar 2024 12:00:00 -0800",
+        ] {
+            var bytes = Array(text.utf8)
+            let fast = bytes.withUnsafeMutableBufferPointer { DateParser.rfc822Usual(UnsafeBufferPointer($0)) }
+            #expect(fast != nil && fast == DateParser.parseTokens(Array(text.utf8), defaultZone: 0), "\(text)")
+        }
+        #expect(checked == 200_000 && accepted > 500, "\(accepted) of \(checked) accepted")
     }
 }
