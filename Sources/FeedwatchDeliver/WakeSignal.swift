@@ -6,6 +6,10 @@ public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// The timeout ended a wait whose waiter had not parked yet (its task not yet run, on a
+        /// busy pool): it must not park when it does, or the wait would outlast its timeout
+        /// until the next signal.
+        var abandoned = false
     }
 
     private let state = Mutex(State())
@@ -32,14 +36,21 @@ public final class WakeSignal: Sendable {
         }) {
             return
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForSignal() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.waitForSignal()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let signalled = await group.next() ?? false
             group.cancelAll()
-            // The waiter may still be parked: release it so the group can finish.
+            // The waiter may still be parked, or not yet: release it so the group can finish.
             let w = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
                 defer { s.waiter = nil }
+                if !signalled && s.waiter == nil { s.abandoned = true }
                 return s.waiter
             }
             w?.resume()
@@ -49,6 +60,10 @@ public final class WakeSignal: Sendable {
     private func waitForSignal() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { s -> Bool in
+                if s.abandoned {
+                    s.abandoned = false
+                    return true
+                }
                 if s.pending {
                     s.pending = false
                     return true
