@@ -222,7 +222,7 @@ public enum DateParser {
         w.utf8.reduce(0) { $0 << 8 | UInt32($1) }
     }
     private static let months3: [UInt32] = fullMonths.map { packed(String($0.prefix(3))) }
-    private static let weekdays3: [UInt32] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(packed)
+    private static let weekdays3: [UInt32] = weekdays.filter { $0.utf8.count == 3 }.map(packed)
     /// `zones` (names of at most four letters) packed, for a scan without hashing a string.
     private static let zones4: [(name: UInt32, minutes: Int)] = zones.map { (packed($0.key), $0.value) }
 
