@@ -27,6 +27,10 @@ struct TagGuard {
     private let limit: Int
     private var state = State.text
     private var opened: [UInt8] = []
+    /// What follows `<` in a comment and a CDATA section, as bytes: compared once per byte of
+    /// every `<![CDATA[`, where a string's UTF-8 view was 0.9 % of parsing.
+    private static let commentOpen = Array("!--".utf8)
+    private static let cdataOpen = Array("![CDATA[".utf8)
     /// Attributes (`=` outside quotes) of the current tag so far.
     private var attributes = 0
     /// The last bytes of a comment or CDATA section, to find `-->` and `]]>` across pieces.
@@ -60,13 +64,13 @@ struct TagGuard {
                 }
                 i += 1
                 opened.append(b)
-                if opened.elementsEqual("!--".utf8) {
+                if opened == Self.commentOpen {
                     state = .comment
                     tail = (0, 0)
-                } else if opened.elementsEqual("![CDATA[".utf8) {
+                } else if opened == Self.cdataOpen {
                     state = .cdata
                     tail = (0, 0)
-                } else if !("!--".utf8.starts(with: opened) || "![CDATA[".utf8.starts(with: opened)) {
+                } else if !(Self.commentOpen.starts(with: opened) || Self.cdataOpen.starts(with: opened)) {
                     state = .tag  // another declaration: its attributes counted like a tag's
                 }
             case .tag:
