@@ -1,4 +1,5 @@
 import FeedwatchModel
+import Glibc
 
 /// Rewrites character references that XML does not know into ones it does, as the UTF-8 text of a
 /// document streams towards libxml2.
@@ -48,8 +49,8 @@ struct ReferenceRewriter {
         while i < n {
             switch section {
             case .cdata, .comment:
-                let terminator: [UInt8] = section == .cdata ? [0x5D, 0x5D, 0x3E] : [0x2D, 0x2D, 0x3E]  // ]]> -->
-                guard let end = Self.find(terminator, in: s, from: i) else {
+                let repeated: UInt8 = section == .cdata ? 0x5D : 0x2D  // ]]> -->
+                guard let end = Self.find(twice: repeated, thenGreaterThanIn: s, from: i) else {
                     // Keep the last two bytes back: the terminator may straddle the chunk boundary.
                     let keep = final ? n : max(i, n - 2)
                     flush(keep, &out)
@@ -195,11 +196,17 @@ struct ReferenceRewriter {
         }
     }
 
-    private static func find(_ needle: [UInt8], in s: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    /// Where `bb>` (`]]>`, `-->`) first starts in `s` from `from`. The first byte is looked for
+    /// with `memchr`: a CDATA section holds a whole HTML body, and looking for its end byte by byte
+    /// was half of this pass's time over the real-world feeds of ../shared/corpus/dev.
+    private static func find(twice b: UInt8, thenGreaterThanIn s: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let base = s.baseAddress else { return nil }
         var i = from
-        let last = s.count - needle.count
+        let last = s.count - 3
         while i <= last {
-            if s[i] == needle[0] && s[i + 1] == needle[1] && s[i + 2] == needle[2] { return i }
+            guard let p = memchr(base + i, Int32(b), last + 1 - i) else { return nil }
+            i = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            if s[i + 1] == b && s[i + 2] == 0x3E { return i }
             i += 1
         }
         return nil
