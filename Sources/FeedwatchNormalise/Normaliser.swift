@@ -221,22 +221,14 @@ public enum Normaliser {
                 let start = i
                 i += length
                 guard let scalar = Unicode.Scalar(value) else { continue }
-                if value >= 0x2010 && value <= 0x2027 {
-                    // Dashes, quotes, bullets and ellipses (the commonest characters beyond ASCII
-                    // in English news): neither white space nor cased, copied without a lookup of
-                    // their properties.
-                    if pendingSpace { out.append(0x20) }
-                    pendingSpace = false
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<min(i, n)]))
-                    continue
-                }
-                if scalar.properties.isWhitespace {
+                let flags = ScalarFlags.of(scalar)
+                if flags & ScalarFlags.whitespace != 0 {
                     pendingSpace = !out.isEmpty
                     continue
                 }
                 if pendingSpace { out.append(0x20) }
                 pendingSpace = false
-                if scalar.properties.changesWhenLowercased {
+                if flags & ScalarFlags.changesWhenLowercased != 0 {
                     out.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
                 } else {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<min(i, n)]))

@@ -23,6 +23,30 @@ struct NormaliserTests {
         #expect(Normaliser.normalisedText(input) == Self.reference(input))
     }
 
+    /// The normaliser remembers what the standard library says of each character beyond ASCII
+    /// (`ScalarFlags`): every one of them must read as the standard library's answer does, the
+    /// first time and the times after, also with several threads asking at once.
+    @Test("every character beyond ASCII reads as its Unicode properties say, remembered or not, on any thread")
+    func everyScalar() async {
+        let scalars =
+            (0x80..<0x1_0000).compactMap(Unicode.Scalar.init) + [
+                "\u{1F44D}", "\u{1F3FD}", "\u{10400}", "\u{1D400}", "\u{E0041}",
+            ]
+        func expected(_ s: Unicode.Scalar) -> String {
+            if s.properties.isWhitespace { return "a b" }
+            return "a" + (s.properties.changesWhenLowercased ? s.properties.lowercaseMapping : String(s)) + "b"
+        }
+        func mismatches() -> [UInt32] {
+            scalars.filter { Normaliser.normalisedText("a" + String($0) + "B") != expected($0) }.map(\.value)
+        }
+        let results = await withTaskGroup(of: [UInt32].self) { group in
+            for _ in 0..<4 { group.addTask { mismatches() } }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(results.isEmpty, "\(results.prefix(20).map { String($0, radix: 16) })")
+        #expect(mismatches().isEmpty)
+    }
+
     @Test(
         "numbers taken out: each digit run, with the separators inside and after it, is one #",
         arguments: [
