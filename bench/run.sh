@@ -39,7 +39,7 @@ echo
 echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr);"
 echo "feedwatch $(.build/release/feedwatch --version), sfeed $(dpkg-query -W -f='${Version}' sfeed), libxml2 $(dpkg-query -W -f='${Version}' libxml2)."
 python3 bench/parse_bench.py --corpus "$WORK/corpus" --feedwatch .build/release/feedwatch --runs "$RUNS" \
-  --json "$WORK/parse.json"
+  --real "$SHARED/corpus/dev" --json "$WORK/parse.json"
 ( cd "$WORK/corpus" && ls feeds/*.xml > setAB.list && ls big/*.xml >> setAB.list )
 python3 bench/poll_bench.py --corpus "$WORK/corpus" --feedwatch "$PWD/.build/release/feedwatch" \
   --nginx-conf "$SHARED/bench/nginx/nginx.conf.in" --work "$WORK/poll"
