@@ -104,6 +104,11 @@ struct DateParserTests {
         " (EST)", " Mon", " XYZ", " ABCDE", "  GMT", " GMT ", "\t", " -",
     ]
 
+    /// The one-pass reader's reading of `bytes`.
+    static func usual(_ bytes: [UInt8]) -> Timestamp? {
+        bytes.withUnsafeBufferPointer { DateParser.rfc822Usual($0) }
+    }
+
     @Test(
         "the one-pass reader of the usual RFC 822 shape reads what it accepts as the general reader does, and accepts that shape"
     )
@@ -117,11 +122,10 @@ struct DateParserTests {
                 pick(Self.weekdays) + pick(Self.days) + " " + pick(Self.months) + " " + pick(Self.years) + " "
                 + pick(Self.times) + pick(Self.zones)
             checked += 1
-            var bytes = Array(text.utf8)
-            guard let fast = bytes.withUnsafeMutableBufferPointer({ DateParser.rfc822Usual(UnsafeBufferPointer($0)) })
-            else { continue }
+            let bytes = Array(text.utf8)
+            guard let fast = Self.usual(bytes) else { continue }
             accepted += 1
-            let general = DateParser.parseTokens(Array(text.utf8), defaultZone: 0)
+            let general = DateParser.parseTokens(bytes, defaultZone: 0)
             #expect(fast == general, "\(text)")
             #expect(
                 DateParser.parse(text) == general.flatMap { DateParser.writableRange.contains($0.seconds) ? $0 : nil })
@@ -142,7 +146,7 @@ struct DateParserTests {
                 default: bytes.insert(byte, at: at)
                 }
             }
-            guard let fast = bytes.withUnsafeBufferPointer({ DateParser.rfc822Usual($0) }) else { continue }
+            guard let fast = Self.usual(bytes) else { continue }
             mutated += 1
             #expect(fast == DateParser.parseTokens(bytes, defaultZone: 0), "\(String(decoding: bytes, as: UTF8.self))")
         }
@@ -152,9 +156,9 @@ struct DateParserTests {
             "Tue, 05 Mar 2024 07:40:00 EST", "5 Mar 2024 07:40 +0100", "Sun, 31 Dec 2023 23:59:60 GMT",
             "Mon, 01 Jan 2024 00:00:00", "Wed, 6 Mar 2024 12:00:00 -0800",
         ] {
-            var bytes = Array(text.utf8)
-            let fast = bytes.withUnsafeMutableBufferPointer { DateParser.rfc822Usual(UnsafeBufferPointer($0)) }
-            #expect(fast != nil && fast == DateParser.parseTokens(Array(text.utf8), defaultZone: 0), "\(text)")
+            let bytes = Array(text.utf8)
+            let fast = Self.usual(bytes)
+            #expect(fast != nil && fast == DateParser.parseTokens(bytes, defaultZone: 0), "\(text)")
         }
         #expect(checked == 200_000 && accepted > 500, "\(accepted) of \(checked) accepted")
     }
