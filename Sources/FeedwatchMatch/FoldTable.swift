@@ -38,16 +38,20 @@ extension CharClass {
 /// one apostrophe for ’ ʼ ‘ ` ´, and the Arabic-script letter variants that search engines merge
 /// (alef forms, alef maksura and Farsi yeh, keheh, ta marbuta).
 ///
-/// Everything below U+3000 is tabulated once per process from Foundation's Unicode data, so the
-/// hot path is a table lookup per character; above it, CJK ideographs and kana stand alone,
-/// full-width ASCII maps to ASCII, and anything else falls back to the standard library's
-/// lower-case mapping.
+/// CJK ideographs and kana stand alone, each a word of its own, after the same folding (half-width
+/// katakana meet full-width ones; the voicing marks go as accents do).
+///
+/// The Basic Multilingual Plane is tabulated once per process from Foundation's Unicode data, so
+/// the hot path is a table lookup per character; the blocks whose characters all fold to
+/// themselves (CJK ideographs, Hangul syllables, private use) are filled without asking, which
+/// keeps building the table to a few milliseconds. Beyond the BMP (mathematical letters such as
+/// 𝐁𝐚𝐠𝐡𝐝𝐚𝐝, enclosed letters, rare ideographs) each character is folded when met.
 struct FoldTable: Sendable {
     /// Per scalar below `limit`: bits 0-20 the folded scalar (or an index into `multi`),
     /// bit 21 "index into multi", bits 24-26 the class.
     private let entries: [UInt32]
     private let multi: [[Unicode.Scalar]]
-    static let limit: UInt32 = 0x3000
+    static let limit: UInt32 = 0x1_0000
 
     static let shared = FoldTable()
 
@@ -57,6 +61,10 @@ struct FoldTable: Sendable {
         for v in 0..<FoldTable.limit {
             guard let scalar = Unicode.Scalar(v) else {
                 entries[Int(v)] = UInt32(CharClass.separator.rawValue) << 24
+                continue
+            }
+            if let cls = FoldTable.foldsToItself(v) {
+                entries[Int(v)] = UInt32(cls.rawValue) << 24 | (cls == .separator ? 0 : v)
                 continue
             }
             let (folded, cls) = FoldTable.compute(scalar)
@@ -104,35 +112,46 @@ struct FoldTable: Sendable {
         return FoldTable.foldHigh(scalar, into: &out)
     }
 
-    /// Characters at and above U+3000, computed on the fly (they are rare outside CJK text).
-    private static func foldHigh(_ scalar: Unicode.Scalar, into out: inout [Unicode.Scalar]) -> CharClass {
-        let v = scalar.value
+    /// The blocks of the BMP whose every character keeps itself and has one class: filled without
+    /// the Unicode data (NFKD would leave them as they are, apart from the CJK compatibility
+    /// ideographs, which `compute` maps to their unified forms). nil: `compute` tells.
+    private static func foldsToItself(_ v: UInt32) -> CharClass? {
         switch v {
-        case 0x3000...0x303F: return .separator  // CJK punctuation
-        case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x3FFFF:
+        case 0x3000...0x303F: .separator  // CJK punctuation
+        case 0x3400...0x4DBF, 0x4E00...0x9FFF: .ideograph
+        case 0xAC00...0xD7A3: .word  // Hangul syllables: kept whole, not split into jamo
+        case 0xE000...0xF8FF: .separator  // private use
+        default: nil
+        }
+    }
+
+    /// CJK ideographs and kana: each one a word of its own.
+    static func isIdeograph(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x3FFFF: true
+        default: false
+        }
+    }
+
+    /// Characters beyond the BMP, folded when met (they are rare: mathematical alphanumerics,
+    /// enclosed letters, historic scripts, ideographs of the supplementary planes).
+    private static func foldHigh(_ scalar: Unicode.Scalar, into out: inout [Unicode.Scalar]) -> CharClass {
+        switch scalar.value {
+        case 0x20000...0x3FFFF:
             out.append(scalar)
             return .ideograph
-        case 0xFF01...0xFF5E:  // full-width ASCII
-            guard let ascii = Unicode.Scalar(v - 0xFEE0) else { return .separator }
-            let (folded, cls) = compute(ascii)
+        case 0xE0100...0xE01EF: return .removed  // variation selectors
+        default:
+            let (folded, cls) = compute(scalar)
             out.append(contentsOf: folded)
             return cls
-        case 0xFE00...0xFE0F, 0xE0100...0xE01EF, 0x200B...0x200D, 0xFEFF: return .removed  // variation selectors
-        default:
-            let p = scalar.properties
-            if p.isAlphabetic || p.numericType != nil {
-                out.append(contentsOf: p.lowercaseMapping.unicodeScalars)
-                return .word
-            }
-            if p.generalCategory == .nonspacingMark || p.generalCategory == .enclosingMark { return .removed }
-            return .separator
         }
     }
 
     private static let apostrophes: Set<UInt32> = [
         0x27, 0x60, 0xB4, 0x2018, 0x2019, 0x201B, 0x02BC, 0x02BB, 0x2032, 0xFF07,
     ]
-    private static let removedChars: Set<UInt32> = [0xAD, 0x0640, 0x200B, 0x200C, 0x200D, 0x2060]
+    private static let removedChars: Set<UInt32> = [0xAD, 0x0640, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
     /// Arabic-script letters merged with their common variants.
     private static let arabic: [UInt32: UInt32] = [
         0x0671: 0x0627, 0x0649: 0x064A, 0x06CC: 0x064A, 0x06A9: 0x0643, 0x0629: 0x0647, 0x06D5: 0x0647,
@@ -180,6 +199,7 @@ struct FoldTable: Sendable {
         if folded.count == 1 && first.value == 0x2E { return ([], .dot) }
         let p = first.properties
         let isWord = p.isAlphabetic || p.numericType != nil || p.generalCategory == .spacingMark
+        if isWord && folded.count == 1 && isIdeograph(first.value) { return (folded, .ideograph) }
         return isWord ? (folded, .word) : ([], .separator)
     }
 }

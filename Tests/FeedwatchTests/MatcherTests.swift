@@ -86,6 +86,13 @@ struct MatcherTests {
             ("Kirkuk", "KIRKUK oil", true),
             ("café", "CAFE", true),
             ("ISIS", "ＩＳＩＳ claims", true),  // full-width, folded by NFKC
+            // Compatibility forms beyond U+3000, folded as those below it are.
+            ("finance", "ﬁnance ministry", true),  // a ligature
+            ("Baghdad", "𝐁𝐚𝐠𝐡𝐝𝐚𝐝 talks resume", true),  // mathematical bold, as "fancy text" writes it
+            ("بغداد", "ﺑﻐﺪاد", true),  // Arabic presentation forms (text copied from PDFs)
+            ("バグダッド", "ﾊﾞｸﾞﾀﾞｯﾄﾞ", true),  // half-width katakana
+            ("km", "40 ㎞ north of Mosul", true),  // a CJK compatibility unit
+            ("Baghdad", "𝐁𝐚𝐬𝐫𝐚 talks resume", false),
             ("الموصل", "معركة الموصل", true),  // Arabic, word boundaries by script
             ("Hewlêr", "Hewler governor", true),  // Kurdish diacritics
         ])

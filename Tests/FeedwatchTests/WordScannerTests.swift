@@ -156,6 +156,7 @@ struct WordScannerTests {
             "U.S. troops", "US-led", "Shi’ite and Shi'ite", "Iraq's PM", "KATAIB HEZBOLLAH", "NATO’s mission",
             "abcdefgh", "abcdefghi", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "Érbil", "Straße", "ﬁnance", "北京市",
             "a.b.c.", "x.y", "F.B.I.-led", "rock'n'roll", "1990s", "e.g. this", "Ｉｒａｑ", "a", "",
+            "𝐁𝐚𝐠𝐡𝐝𝐚𝐝 talks", "ﺑﻐﺪاد", "ﾊﾞｸﾞﾀﾞｯﾄﾞ", "한국어 뉴스", "ﾊﾞｸﾞﾀﾞｯﾄﾞ北京",
         ])
     func known(text: String) {
         #expect(Self.scanned(text) == Self.reference(text), "\(text)")
