@@ -1,6 +1,8 @@
 /// The configuration file exactly as written, decoded strictly (an unknown key is an error).
 /// Validation into `Config` happens in `ConfigLoader`; see README "Configuration" for each key.
-struct RawConfig: Decodable {
+/// Encodable too: a reload decodes the file in a child process, which hands this over as JSON
+/// (`ConfigLoader.decodeDocument`).
+struct RawConfig: Codable {
     var stateDir: String?
     var logDir: String?
     var store: String?
@@ -23,7 +25,7 @@ struct RawConfig: Decodable {
     }
 }
 
-struct RawStories: Decodable {
+struct RawStories: Codable {
     var forgetAfter: String?
     var acrossFeeds: String?
 
@@ -33,11 +35,11 @@ struct RawStories: Decodable {
     }
 }
 
-struct RawMetrics: Decodable {
+struct RawMetrics: Codable {
     var listen: String?
 }
 
-struct RawFetch: Decodable {
+struct RawFetch: Codable {
     var timeout: String?
     var connectTimeout: String?
     var maxBodyMB: Int?
@@ -59,13 +61,13 @@ struct RawFetch: Decodable {
     }
 }
 
-struct RawFeed: Decodable {
+struct RawFeed: Codable {
     var url: String
     var name: String?
     var interval: String?
 }
 
-struct RawWatch: Decodable {
+struct RawWatch: Codable {
     var name: String
     var match: String?
     var any: [String]?
@@ -78,9 +80,17 @@ struct RawWatch: Decodable {
 }
 
 /// `backlog = "none" | "24h" | 10`: a duration or a count.
-enum RawBacklog: Decodable {
+enum RawBacklog: Codable {
     case text(String)
     case count(Int)
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .text(let s): try c.encode(s)
+        case .count(let n): try c.encode(n)
+        }
+    }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -92,7 +102,7 @@ enum RawBacklog: Decodable {
     }
 }
 
-struct RawOutput: Decodable {
+struct RawOutput: Codable {
     var name: String
     var type: String
     var path: String?
@@ -121,8 +131,14 @@ struct RawOutput: Decodable {
 }
 
 /// Telegram chat ids are numbers (`-1001234567890`) or channel names (`"@news"`); both are accepted.
-struct ChatID: Decodable {
+struct ChatID: Codable {
     var text: String
+
+    /// As the text: a number given as text reads back as the same text.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()

@@ -15,7 +15,7 @@ struct Feedwatch: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, OnceCommand.self, CheckCommand.self, ParseCommand.self, MatchCommand.self,
             StatusCommand.self, OutboxCommand.self, StoreCommand.self, ReopenCommand.self, ImportCommand.self,
-            ExportCommand.self,
+            ExportCommand.self, DecodeConfigCommand.self,
         ]
     )
 }

@@ -38,7 +38,11 @@ struct RunCommand: AsyncParsableCommand {
         let path = options.config
         let reload: @Sendable () -> Result<Daemon, DaemonError> = {
             do throws(ConfigError) {
-                let next = try ConfigLoader.load(path: path)
+                let next = try ChildConfigReader.load(path: path) { why in
+                    logger.warning(
+                        "configuration read in this process, whose memory keeps it",
+                        metadata: ["reason": "\(why)"])
+                }
                 feedCount.value.withLock { $0 = next.feeds.count }
                 // A different store needs its own lock before anything touches it.
                 if InstanceLock.path(forStore: next.storePath) != lock.withLock({ $0.path }) {

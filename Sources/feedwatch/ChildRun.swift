@@ -1,0 +1,142 @@
+import Foundation
+import Glibc
+
+/// Runs a program with bytes on its standard input and collects its standard output, within a
+/// time limit; its standard error is this process's.
+///
+/// posix_spawn, not Foundation's `Process`: nothing here reaps other children or installs a
+/// SIGCHLD handler, and the child starts with default signal actions and an empty signal mask
+/// (the daemon ignores SIGTERM, SIGHUP and the like at the process level, which a child would
+/// otherwise inherit). Both pipes are driven by one poll loop, so neither side can fill a pipe
+/// the other is not reading. The caller must ignore SIGPIPE (the daemon does): a child that exits
+/// before reading all its input makes the write fail with EPIPE, not kill this process.
+struct ChildRun {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct Outcome {
+        /// The exit status, or nil when a signal ended the child (`signal`).
+        var status: Int32?
+        var signal: Int32?
+        var output: Data
+    }
+
+    static func run(
+        executable: String, arguments: [String], input: [UInt8], timeout: Duration, maxOutput: Int
+    ) throws(Failure) -> Outcome {
+        var toChild: [Int32] = [-1, -1]
+        var fromChild: [Int32] = [-1, -1]
+        guard pipe(&toChild) == 0 else { throw Failure(description: "pipe: \(Self.error(errno))") }
+        guard pipe(&fromChild) == 0 else {
+            let e = errno
+            close(toChild[0])
+            close(toChild[1])
+            throw Failure(description: "pipe: \(Self.error(e))")
+        }
+        // Close-on-exec, so that no other child inherits them (pipe2 is not imported into Swift).
+        for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let pid: pid_t
+        do {
+            pid = try spawn(executable, arguments, stdin: toChild[0], stdout: fromChild[1])
+        } catch {
+            for fd in toChild + fromChild { close(fd) }
+            throw error
+        }
+        close(toChild[0])
+        close(fromChild[1])
+        let (output, end) = exchange(input, to: toChild[1], from: fromChild[0], timeout: timeout, max: maxOutput)
+        if end != .complete { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        switch end {
+        case .complete: break
+        case .timedOut: throw Failure(description: "\(executable) took longer than \(timeout); killed")
+        case .tooLong: throw Failure(description: "\(executable) wrote more than \(maxOutput) bytes; killed")
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import (macros).
+        let signal = status & 0x7F
+        return signal == 0
+            ? Outcome(status: (status >> 8) & 0xFF, signal: nil, output: output)
+            : Outcome(status: nil, signal: signal, output: output)
+    }
+
+    private static func spawn(_ executable: String, _ arguments: [String], stdin: Int32, stdout: Int32) throws(Failure)
+        -> pid_t
+    {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // dup2 clears close-on-exec on the copies; the originals close at exec.
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGPIPE, SIGXFSZ] { sigaddset(&defaults, s) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard rc == 0 else { throw Failure(description: "cannot start \(executable): \(Self.error(rc))") }
+        return pid
+    }
+
+    private enum End { case complete, timedOut, tooLong }
+
+    /// Writes `input` to `inputFD` (then closes it) while reading `outputFD` to its end (then
+    /// closes it); stops early at the deadline or past `max` bytes read.
+    private static func exchange(_ input: [UInt8], to inputFD: Int32, from outputFD: Int32, timeout: Duration, max: Int)
+        -> (Data, End)
+    {
+        _ = fcntl(inputFD, F_SETFL, fcntl(inputFD, F_GETFL) | O_NONBLOCK)
+        var open: Int32? = inputFD
+        var written = 0
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let deadline = ContinuousClock.now + timeout
+        func closeInput() {
+            if let fd = open { close(fd) }
+            open = nil
+        }
+        defer {
+            closeInput()
+            close(outputFD)
+        }
+        if input.isEmpty { closeInput() }
+        while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return (output, .timedOut) }
+            var fds = [pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)]
+            if let fd = open { fds.append(pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)) }
+            let ms = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
+            let ready = poll(&fds, nfds_t(fds.count), Int32(clamping: ms))
+            if ready <= 0 { continue }  // EINTR, or the deadline (checked above)
+            if fds.count > 1, fds[1].revents != 0, let fd = open {
+                let n = input.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + written }, input.count - written) }
+                if n > 0 { written += n }
+                // All written, or EPIPE (the child has gone): either way no more input.
+                if written == input.count || (n < 0 && errno != EAGAIN && errno != EINTR) { closeInput() }
+            }
+            if fds[0].revents != 0 {
+                let n = buffer.withUnsafeMutableBytes { read(outputFD, $0.baseAddress, $0.count) }
+                if n == 0 { return (output, .complete) }  // the child closed its output
+                if n > 0 {
+                    output.append(contentsOf: buffer[0..<n])
+                    if output.count > max { return (output, .tooLong) }
+                } else if errno != EINTR && errno != EAGAIN {
+                    return (output, .complete)
+                }
+            }
+        }
+    }
+
+    private static func error(_ code: Int32) -> String { String(cString: strerror(code)) }
+}
