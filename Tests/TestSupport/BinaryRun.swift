@@ -85,15 +85,45 @@ public struct BinaryRun: Sendable {
 
         public func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
+        /// Each thread's name, state, the kernel function it waits in, its system call and its
+        /// blocked and pending signals (from /proc): what a hung child was doing.
+        public func threadStates() -> String {
+            let task = "/proc/\(pid)/task"
+            let ids = (try? FileManager.default.contentsOfDirectory(atPath: task)) ?? []
+            return ids.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }.map { id in
+                func read(_ name: String) -> String {
+                    ((try? String(contentsOfFile: "\(task)/\(id)/\(name)", encoding: .utf8)) ?? "?")
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                let status = read("status").split(separator: "\n")
+                let fields = status.filter {
+                    $0.hasPrefix("State:") || $0.hasPrefix("SigBlk:") || $0.hasPrefix("SigPnd:")
+                }
+                .map { $0.replacingOccurrences(of: "\t", with: " ") }
+                return "\(id) \(read("comm")) wchan=\(read("wchan")) syscall=\(read("syscall").prefix(24)) "
+                    + fields.joined(separator: " ")
+            }.joined(separator: "\n") + "\nprocess: "
+                + ((try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))
+                    .map {
+                        $0.split(separator: "\n").filter {
+                            $0.hasPrefix("ShdPnd:") || $0.hasPrefix("SigIgn:") || $0.hasPrefix("SigCgt:")
+                        }
+                        .joined(separator: " ")
+                    } ?? "?")
+        }
+
         /// Waits for exit; after `timeout` seconds the child is killed and this throws. The wait
         /// suspends instead of blocking: tests share a small thread pool with in-process servers.
         public func wait(timeout: Double) async throws -> BinaryRun {
             let deadline = Date().addingTimeInterval(timeout)
             while process.isRunning {
                 if Date() > deadline {
+                    let threads = threadStates()
                     kill(process.processIdentifier, SIGKILL)
                     process.waitUntilExit()
-                    throw TestSupportError("feedwatch did not finish within \(timeout) s; stderr:\n\(stderrSoFar)")
+                    throw TestSupportError(
+                        "feedwatch did not finish within \(timeout) s; its threads:\n\(threads)\nstderr:\n\(stderrSoFar)"
+                    )
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
