@@ -22,29 +22,47 @@ enum ChildConfigReader {
         fellBack: (String) -> Void
     ) throws(ConfigError) -> Config {
         let source = try ConfigLoader.readSource(path: path)
+        switch decodeInChild(source, path: path) {
+        case .decoded(let document):
+            return try ConfigLoader.parse(source, file: path, decodedDocument: document, environment: environment)
+        case .refused(let problems):
+            throw ConfigError(problems: problems)
+        case .unavailable(let why):
+            fellBack(why)
+            return try ConfigLoader.parse(source, file: path, environment: environment)
+        }
+    }
+
+    private enum ChildAnswer {
+        /// The document as JSON (`ConfigLoader.decodeDocument`).
+        case decoded(Data)
+        /// The file's problems, as the child found them (exit 78).
+        case refused([ConfigProblem])
+        /// No answer to use: why.
+        case unavailable(String)
+    }
+
+    private static func decodeInChild(_ source: String, path: String) -> ChildAnswer {
         let outcome: ChildRun.Outcome
         do {
             outcome = try ChildRun.run(
                 executable: executable, arguments: ["feedwatch", "decode-config", "--file", path],
                 input: Array(source.utf8), timeout: .seconds(60), maxOutput: 256 << 20)
         } catch {
-            fellBack(error.description)
-            return try ConfigLoader.parse(source, file: path, environment: environment)
+            return .unavailable(error.description)
         }
         switch outcome.status {
         case 0:
-            return try ConfigLoader.parse(
-                source, file: path, decodedDocument: outcome.output, environment: environment)
+            return .decoded(outcome.output)
         case 78:
-            if let problems = try? JSONDecoder().decode([ConfigProblem].self, from: outcome.output) {
-                throw ConfigError(problems: problems)
+            guard let problems = try? JSONDecoder().decode([ConfigProblem].self, from: outcome.output) else {
+                return .unavailable("decode-config exited with 78 without its problems")
             }
-            fellBack("decode-config exited with 78 without its problems")
+            return .refused(problems)
         case let status?:
-            fellBack("decode-config exited with \(status)")
+            return .unavailable("decode-config exited with \(status)")
         case nil:
-            fellBack("decode-config was ended by signal \(outcome.signal ?? 0)")
+            return .unavailable("decode-config was ended by signal \(outcome.signal ?? 0)")
         }
-        return try ConfigLoader.parse(source, file: path, environment: environment)
     }
 }
