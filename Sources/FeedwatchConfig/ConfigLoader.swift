@@ -29,6 +29,18 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 
+/// A configuration document as written, decoded from its TOML elsewhere (a child process,
+/// `ConfigLoader.decodeDocument`) and handed over as JSON; not yet validated.
+public struct DecodedDocument: Sendable {
+    let raw: RawConfig
+
+    /// nil when `json` is not such a document.
+    public init?(json: Data) {
+        guard let raw = try? JSONDecoder().decode(RawConfig.self, from: json) else { return nil }
+        self.raw = raw
+    }
+}
+
 /// Reads and validates a configuration file.
 public enum ConfigLoader {
     /// - Parameter environment: where `STATE_DIRECTORY` and `LOGS_DIRECTORY` are read (the
@@ -62,7 +74,7 @@ public enum ConfigLoader {
     }
 
     /// The document as written (TOML read, keys and types checked, nothing validated), as JSON:
-    /// what a child process hands back to `parse(_:file:decodedDocument:environment:)`.
+    /// what a child process hands back as a `DecodedDocument`.
     ///
     /// Why a child: the TOML library keeps every document it parses for the life of the process
     /// (upstream LebJe/TOMLKit#26), about 0.8 KB per feed per read; a daemon reloaded now and then
@@ -79,15 +91,9 @@ public enum ConfigLoader {
     /// Validates a document `decodeDocument` gave for `source`: the same `Config`, and the same
     /// problems, as `parse(source, …)`.
     public static func parse(
-        _ source: String, file: String, decodedDocument: Data, environment: [String: String] = [:]
+        _ source: String, file: String, document: DecodedDocument, environment: [String: String] = [:]
     ) throws(ConfigError) -> Config {
-        let raw: RawConfig
-        do {
-            raw = try JSONDecoder().decode(RawConfig.self, from: decodedDocument)
-        } catch {
-            throw ConfigError(problems: [ConfigProblem(file: file, line: nil, message: "\(error)")])
-        }
-        return try validate(raw, source: source, file: file, environment: environment)
+        try validate(document.raw, source: source, file: file, environment: environment)
     }
 
     private static func decode(_ source: String, file: String) throws(ConfigError) -> RawConfig {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeedwatchConfig
+import FeedwatchDaemon
 import Foundation
 
 /// `feedwatch decode-config --file NAME`: the TOML half of reading a configuration, for the
@@ -8,7 +9,7 @@ import Foundation
 /// (exit 78). Not for people: hidden from the help.
 struct DecodeConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "decode-config",
+        commandName: ChildConfigReader.subcommand,
         abstract: "Decode a configuration's TOML from standard input to JSON (used by reloads).",
         shouldDisplay: false)
 

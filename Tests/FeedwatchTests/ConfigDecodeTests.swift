@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// A reload parses the TOML in a child process and validates the JSON it hands back
-/// (`ConfigLoader.decodeDocument`, then `parse(_:file:decodedDocument:)`): the same configuration,
+/// (`ConfigLoader.decodeDocument`, then `parse(_:file:document:)`): the same configuration,
 /// and the same problems, as reading the file in one go.
 @Suite("configuration: the document handed over as JSON")
 struct ConfigDecodeTests {
@@ -87,7 +87,11 @@ struct ConfigDecodeTests {
         """
 
     static func viaJSON(_ source: String, file: String = "f.toml") throws(ConfigError) -> Config {
-        try ConfigLoader.parse(source, file: file, decodedDocument: try ConfigLoader.decodeDocument(source, file: file))
+        let json = try ConfigLoader.decodeDocument(source, file: file)
+        guard let document = DecodedDocument(json: json) else {
+            throw ConfigError(problems: [ConfigProblem(file: file, line: nil, message: "not a document: \(json)")])
+        }
+        return try ConfigLoader.parse(source, file: file, document: document)
     }
 
     @Test("every key reads the same through the JSON document")

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Glibc
 
 /// Runs a program with bytes on its standard input and collects its standard output, within a
@@ -8,21 +8,22 @@ import Glibc
 /// SIGCHLD handler, and the child starts with default signal actions and an empty signal mask
 /// (the daemon ignores SIGTERM, SIGHUP and the like at the process level, which a child would
 /// otherwise inherit). Both pipes are driven by one poll loop, so neither side can fill a pipe
-/// the other is not reading. The caller must ignore SIGPIPE (the daemon does): a child that exits
-/// before reading all its input makes the write fail with EPIPE, not kill this process.
-struct ChildRun {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+/// the other is not reading. SIGPIPE is blocked in the calling thread while the input is written:
+/// a child that exits before reading all of it makes the write fail with EPIPE, and the SIGPIPE
+/// that leaves pending is taken before the mask is restored, whatever the caller does with it.
+public struct ChildRun {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    struct Outcome {
+    public struct Outcome: Sendable {
         /// The exit status, or nil when a signal ended the child (`signal`).
-        var status: Int32?
-        var signal: Int32?
-        var output: Data
+        public var status: Int32?
+        public var signal: Int32?
+        public var output: Data
     }
 
-    static func run(
+    public static func run(
         executable: String, arguments: [String], input: [UInt8], timeout: Duration, maxOutput: Int
     ) throws(Failure) -> Outcome {
         var toChild: [Int32] = [-1, -1]
@@ -97,6 +98,20 @@ struct ChildRun {
         -> (Data, End)
     {
         _ = fcntl(inputFD, F_SETFL, fcntl(inputFD, F_GETFL) | O_NONBLOCK)
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var mask = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &mask)
+        defer {
+            // Only a SIGPIPE this thread caused while it blocked them; one blocked before stays.
+            var pending = sigset_t()
+            if sigismember(&mask, SIGPIPE) == 0, sigpending(&pending) == 0, sigismember(&pending, SIGPIPE) == 1 {
+                var now = timespec(tv_sec: 0, tv_nsec: 0)
+                _ = sigtimedwait(&pipeSignal, nil, &now)
+            }
+            pthread_sigmask(SIG_SETMASK, &mask, nil)
+        }
         var open: Int32? = inputFD
         var written = 0
         var output = Data()

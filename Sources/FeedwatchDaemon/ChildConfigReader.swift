@@ -1,5 +1,5 @@
-import FeedwatchConfig
-import Foundation
+public import FeedwatchConfig
+public import Foundation
 
 /// Reads the configuration for a reload: this process reads the file and validates it, a child
 /// (`feedwatch decode-config`, this same executable) parses its TOML.
@@ -10,21 +10,24 @@ import Foundation
 /// handed to the child on its standard input, so the child and the validation read the same
 /// bytes however the file changes meanwhile. The problems are the same as an in-process read's
 /// (file:line), from whichever side finds them.
-enum ChildConfigReader {
+public enum ChildConfigReader {
     /// The executable of this process, even when the file was replaced since it started (a
     /// package upgrade followed by a reload): the kernel keeps the running one reachable here.
-    static let executable = "/proc/self/exe"
+    public static let ownExecutable = "/proc/self/exe"
+    /// The subcommand of the executable that decodes a configuration's TOML (standard input) to a
+    /// JSON document (standard output); exit 78 with the problems instead.
+    public static let subcommand = "decode-config"
 
     /// `fellBack` is told why, when the child could not do its part and the document was parsed
     /// in this process after all (the reload still happens; only the memory is kept).
-    static func load(
-        path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-        fellBack: (String) -> Void
+    public static func load(
+        path: String, executable: String = ownExecutable,
+        environment: [String: String] = ProcessInfo.processInfo.environment, fellBack: (String) -> Void
     ) throws(ConfigError) -> Config {
         let source = try ConfigLoader.readSource(path: path)
-        switch decodeInChild(source, path: path) {
+        switch decodeInChild(source, path: path, executable: executable) {
         case .decoded(let document):
-            return try ConfigLoader.parse(source, file: path, decodedDocument: document, environment: environment)
+            return try ConfigLoader.parse(source, file: path, document: document, environment: environment)
         case .refused(let problems):
             throw ConfigError(problems: problems)
         case .unavailable(let why):
@@ -34,35 +37,38 @@ enum ChildConfigReader {
     }
 
     private enum ChildAnswer {
-        /// The document as JSON (`ConfigLoader.decodeDocument`).
-        case decoded(Data)
+        /// The document (`ConfigLoader.decodeDocument`).
+        case decoded(DecodedDocument)
         /// The file's problems, as the child found them (exit 78).
         case refused([ConfigProblem])
         /// No answer to use: why.
         case unavailable(String)
     }
 
-    private static func decodeInChild(_ source: String, path: String) -> ChildAnswer {
+    private static func decodeInChild(_ source: String, path: String, executable: String) -> ChildAnswer {
         let outcome: ChildRun.Outcome
         do {
             outcome = try ChildRun.run(
-                executable: executable, arguments: ["feedwatch", "decode-config", "--file", path],
+                executable: executable, arguments: ["feedwatch", subcommand, "--file", path],
                 input: Array(source.utf8), timeout: .seconds(60), maxOutput: 256 << 20)
         } catch {
             return .unavailable(error.description)
         }
         switch outcome.status {
         case 0:
-            return .decoded(outcome.output)
+            guard let document = DecodedDocument(json: outcome.output) else {
+                return .unavailable("\(subcommand) answered with something that is not a configuration document")
+            }
+            return .decoded(document)
         case 78:
             guard let problems = try? JSONDecoder().decode([ConfigProblem].self, from: outcome.output) else {
-                return .unavailable("decode-config exited with 78 without its problems")
+                return .unavailable("\(subcommand) exited with 78 without its problems")
             }
             return .refused(problems)
         case let status?:
-            return .unavailable("decode-config exited with \(status)")
+            return .unavailable("\(subcommand) exited with \(status)")
         case nil:
-            return .unavailable("decode-config was ended by signal \(outcome.signal ?? 0)")
+            return .unavailable("\(subcommand) was ended by signal \(outcome.signal ?? 0)")
         }
     }
 }
