@@ -180,7 +180,10 @@ public final class Daemon: Sendable {
         scheduleAll()
         scheduler.start(
             onDue: { [weak self] urls in for url in urls { self?.launchPoll(url) } },
-            onTick: { [weak self] in self?.notifier.watchdog() })
+            onTick: { [weak self] in
+                guard let self else { return }
+                self.notifier.heartbeat(status: self.statusLine)
+            })
         notifier.ready(status: statusLine())
         logger.notice(
             "started",
