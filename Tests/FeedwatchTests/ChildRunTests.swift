@@ -10,45 +10,52 @@ import Testing
 /// `ChildConfigReader` falls back to reading the file itself when the child gives no usable answer.
 @Suite("child processes: ChildRun and the configuration's child")
 struct ChildRunTests {
-    static func run(_ program: String, _ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(20))
-        throws(ChildRun.Failure) -> ChildRun.Outcome
-    {
-        try ChildRun.run(
-            executable: program, arguments: [program] + arguments, input: input, timeout: timeout, maxOutput: 64 << 20)
+    /// On a thread of its own (`OwnThread`): a child's run blocks its thread while it lasts.
+    static func run(
+        _ program: String, _ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(20),
+        maxOutput: Int = 64 << 20
+    ) async throws -> ChildRun.Outcome {
+        try await OwnThread.run {
+            try ChildRun.run(
+                executable: program, arguments: [program] + arguments, input: input, timeout: timeout,
+                maxOutput: maxOutput)
+        }
     }
 
     @Test("4 MB through cat: input written while output is read, past both pipes' buffers")
-    func roundTrip() throws {
+    func roundTrip() async throws {
         let input = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
-        let outcome = try Self.run("/bin/cat", [], input: input)
+        let outcome = try await Self.run("/bin/cat", [], input: input)
         #expect(outcome.status == 0)
         #expect(outcome.signal == nil)
         #expect(outcome.output == Data(input))
     }
 
     @Test("the exit status, or the signal that ended the child")
-    func endings() throws {
-        let exited = try Self.run("/bin/sh", ["-c", "exit 3"])
+    func endings() async throws {
+        let exited = try await Self.run("/bin/sh", ["-c", "exit 3"])
         #expect(exited.status == 3 && exited.signal == nil)
-        let killed = try Self.run("/bin/sh", ["-c", "kill -TERM $$"])
+        let killed = try await Self.run("/bin/sh", ["-c", "kill -TERM $$"])
         #expect(killed.status == nil && killed.signal == SIGTERM)
         // A child that exits without reading its input: the write fails (EPIPE), the run does not.
-        let early = try Self.run("/bin/true", [], input: [UInt8](repeating: 0x61, count: 1 << 20))
+        let early = try await Self.run("/bin/true", [], input: [UInt8](repeating: 0x61, count: 1 << 20))
         #expect(early.status == 0)
     }
 
     @Test("the child starts with an empty signal mask")
-    func signalMask() throws {
-        let outcome = try Self.run("/bin/sh", ["-c", "grep SigBlk /proc/$$/status"])
+    func signalMask() async throws {
+        // grep reads its own mask, the one it started with (a shell would show its own, set while
+        // it waits for a command).
+        let outcome = try await Self.run("/bin/grep", ["SigBlk", "/proc/self/status"])
         let line = String(decoding: outcome.output, as: UTF8.self)
         #expect(line.hasPrefix("SigBlk:") && line.hasSuffix("0000000000000000\n"), "\(line)")
     }
 
     @Test("too slow: killed at the deadline and reported")
-    func timeout() {
+    func timeout() async {
         let started = ContinuousClock.now
-        #expect {
-            try Self.run("/bin/sleep", ["30"], timeout: .milliseconds(300))
+        await #expect {
+            try await Self.run("/bin/sleep", ["30"], timeout: .milliseconds(300))
         } throws: { error in
             "\(error)".contains("took longer than")
         }
@@ -56,19 +63,18 @@ struct ChildRunTests {
     }
 
     @Test("too much output: killed past the cap and reported")
-    func tooLong() {
-        #expect {
-            try ChildRun.run(
-                executable: "/usr/bin/yes", arguments: ["yes"], input: [], timeout: .seconds(20), maxOutput: 100_000)
+    func tooLong() async {
+        await #expect {
+            try await Self.run("/usr/bin/yes", [], maxOutput: 100_000)
         } throws: { error in
             "\(error)".contains("wrote more than 100000 bytes")
         }
     }
 
     @Test("a program that cannot be started is reported, not run")
-    func cannotStart() {
-        #expect {
-            try Self.run("/nonexistent/feedwatch", [])
+    func cannotStart() async {
+        await #expect {
+            try await Self.run("/nonexistent/feedwatch", [])
         } throws: { error in
             "\(error)".contains("cannot start /nonexistent/feedwatch")
         }
@@ -77,13 +83,16 @@ struct ChildRunTests {
     @Test(
         "no usable answer from the child (not started, not a document, killed): the file is read here, with the reason",
         arguments: ["/nonexistent/feedwatch", "/bin/echo", "/bin/false"])
-    func fallback(executable: String) throws {
+    func fallback(executable: String) async throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("feedwatch.toml")
         try ConfigDecodeTests.everyKey.write(toFile: path, atomically: true, encoding: .utf8)
-        var reasons: [String] = []
-        let config = try ChildConfigReader.load(path: path, executable: executable, environment: [:]) {
-            reasons.append($0)
+        let (config, reasons) = try await OwnThread.run {
+            var reasons: [String] = []
+            let config = try ChildConfigReader.load(path: path, executable: executable, environment: [:]) {
+                reasons.append($0)
+            }
+            return (config, reasons)
         }
         #expect(reasons.count == 1, "\(reasons)")
         #expect(config.watches.map(\.name) == ["iraq", "baghdad"])

@@ -34,14 +34,17 @@ struct SystemdNotifierTests {
     }
 
     /// Runs `body` on a thread of its own and says whether it returned within `seconds`: a send
-    /// that blocks fails the test instead of hanging the run (the thread stays blocked).
-    static func returns(within seconds: Double, _ body: @escaping @Sendable () -> Void) -> Bool {
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            body()
-            done.signal()
-        }.start()
-        return done.wait(timeout: .now() + seconds) == .success
+    /// that blocks fails the test instead of hanging the run (the thread stays blocked). The wait
+    /// is on a thread of its own too (`OwnThread`), not on the tests' small pool.
+    static func returns(within seconds: Double, _ body: @escaping @Sendable () -> Void) async throws -> Bool {
+        try await OwnThread.run {
+            let done = DispatchSemaphore(value: 0)
+            Thread {
+                body()
+                done.signal()
+            }.start()
+            return done.wait(timeout: .now() + seconds) == .success
+        }
     }
 
     @Test("20,000 status updates in a burst: one datagram, then one on the heartbeat, made then")
@@ -49,7 +52,7 @@ struct SystemdNotifierTests {
         let dir = try TemporaryDirectory()
         let socket = try NotifySocket(directory: dir)
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path])
-        #expect(Self.returns(within: 20) { for i in 1...20_000 { notifier.status("polls=\(i)") } })
+        #expect(try await Self.returns(within: 20) { for i in 1...20_000 { notifier.status("polls=\(i)") } })
         #expect(socket.messages == ["STATUS=polls=1"])
         notifier.heartbeat { "polls=20000" }  // within the second: still held back
         #expect(socket.messages.count == 1)
@@ -61,12 +64,12 @@ struct SystemdNotifierTests {
     }
 
     @Test("a reader whose queue is full: every call returns, the state changes after trying for a while")
-    func fullQueue() throws {
+    func fullQueue() async throws {
         let dir = try TemporaryDirectory()
         let socket = try NotifySocket(directory: dir)
         try Self.fill(socket.path)
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"])
-        let returned = Self.returns(within: 20) {
+        let returned = try await Self.returns(within: 20) {
             for i in 1...1_000 {
                 notifier.status("polls=\(i)")
                 notifier.heartbeat { "polls=\(i)" }
