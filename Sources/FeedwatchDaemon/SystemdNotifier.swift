@@ -25,7 +25,15 @@ public final class SystemdNotifier: Sendable {
     /// The least time between two `STATUS=` datagrams, in seconds.
     public static let statusInterval = 1.0
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// The monotonic clock, in seconds: the rate of `STATUS=` and of `WATCHDOG=1` is kept by it.
+    private let clock: @Sendable () -> Double
+
+    /// - Parameter clock: seconds on a monotonic clock (the system's; tests give their own).
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        clock: @escaping @Sendable () -> Double = SystemdNotifier.monotonicSeconds
+    ) {
+        self.clock = clock
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         let pidMatches = environment["WATCHDOG_PID"].map { Int32($0) == getpid() } ?? true
         watchdogInterval = pidMatches ? environment["WATCHDOG_USEC"].flatMap(Double.init).map { $0 / 1_000_000 } : nil
@@ -34,7 +42,7 @@ public final class SystemdNotifier: Sendable {
     public var isActive: Bool { socketPath != nil }
 
     public func ready(status: String) {
-        statusState.withLock { $0 = (Self.now(), false) }
+        statusState.withLock { $0 = (clock(), false) }
         sendPersistently("READY=1\nSTATUS=\(status)")
     }
 
@@ -42,7 +50,7 @@ public final class SystemdNotifier: Sendable {
     /// asked for sooner is sent by the next heartbeat.
     public func status(_ text: @autoclosure () -> String) {
         guard isActive else { return }
-        let now = Self.now()
+        let now = clock()
         let due = statusState.withLock { s -> Bool in
             guard now - s.sentAt >= Self.statusInterval else {
                 s.held = true
@@ -64,7 +72,7 @@ public final class SystemdNotifier: Sendable {
     /// passed, and `WATCHDOG=1` if half the watchdog interval has passed since the last one.
     public func heartbeat(status: () -> String) {
         guard isActive else { return }
-        let now = Self.now()
+        let now = clock()
         let held = statusState.withLock { s -> Bool in
             guard s.held, now - s.sentAt >= Self.statusInterval else { return false }
             s = (now, false)
@@ -80,7 +88,8 @@ public final class SystemdNotifier: Sendable {
         if due { send("WATCHDOG=1") }
     }
 
-    private static func now() -> Double { Double(monotonicMicroseconds()) / 1_000_000 }
+    /// CLOCK_MONOTONIC, in seconds.
+    public static func monotonicSeconds() -> Double { Double(monotonicMicroseconds()) / 1_000_000 }
 
     static func monotonicMicroseconds() -> UInt64 {
         var ts = timespec()

@@ -1,6 +1,7 @@
 import FeedwatchDaemon
 import Foundation
 import Glibc
+import Synchronization
 import TestSupport
 import Testing
 
@@ -47,20 +48,32 @@ struct SystemdNotifierTests {
         }
     }
 
+    /// A clock the test moves.
+    final class Clock: Sendable {
+        let seconds = Mutex(1_000.0)
+        func advance(_ by: Double) { seconds.withLock { $0 += by } }
+        var read: @Sendable () -> Double { { self.seconds.withLock { $0 } } }
+    }
+
     @Test("20,000 status updates in a burst: one datagram, then one on the heartbeat, made then")
     func statusRate() async throws {
         let dir = try TemporaryDirectory()
         let socket = try NotifySocket(directory: dir)
-        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path])
+        let clock = Clock()
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path], clock: clock.read)
         #expect(try await Self.returns(within: 20) { for i in 1...20_000 { notifier.status("polls=\(i)") } })
         #expect(socket.messages == ["STATUS=polls=1"])
-        notifier.heartbeat { "polls=20000" }  // within the second: still held back
+        clock.advance(SystemdNotifier.statusInterval / 2)
+        notifier.heartbeat { "polls=20000" }  // within the interval: still held back
         #expect(socket.messages.count == 1)
-        try await Task.sleep(for: .seconds(SystemdNotifier.statusInterval + 0.1))
+        clock.advance(SystemdNotifier.statusInterval / 2)
         notifier.heartbeat { "polls=20000" }
         #expect(socket.messages == ["STATUS=polls=1", "STATUS=polls=20000"])
+        clock.advance(SystemdNotifier.statusInterval)
         notifier.heartbeat { "not asked for" }  // nothing held back any more
         #expect(socket.messages.count == 2)
+        notifier.status("polls=20001")  // an interval has passed: sent at once
+        #expect(socket.messages.last == "STATUS=polls=20001")
     }
 
     @Test("a reader whose queue is full: every call returns, the state changes after trying for a while")
