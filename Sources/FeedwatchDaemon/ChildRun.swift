@@ -7,7 +7,9 @@ import Glibc
 /// posix_spawn, not Foundation's `Process`: nothing here reaps other children or installs a
 /// SIGCHLD handler, and the child starts with default signal actions and an empty signal mask
 /// (the daemon ignores SIGTERM, SIGHUP and the like at the process level, which a child would
-/// otherwise inherit). Both pipes are driven by one poll loop, so neither side can fill a pipe
+/// otherwise inherit). It leads a process group of its own, so that a child killed at the
+/// deadline takes along what it started (which would otherwise live on, holding whatever
+/// descriptors it inherited). Both pipes are driven by one poll loop, so neither side can fill a pipe
 /// the other is not reading. SIGPIPE is blocked in the calling thread while the input is written:
 /// a child that exits before reading all of it makes the write fail with EPIPE, and the SIGPIPE
 /// that leaves pending is taken before the mask is restored, whatever the caller does with it.
@@ -46,10 +48,16 @@ public struct ChildRun {
         }
         close(toChild[0])
         close(fromChild[1])
-        let (output, end) = exchange(input, to: toChild[1], from: fromChild[0], timeout: timeout, max: maxOutput)
-        if end != .complete { kill(pid, SIGKILL) }
+        let deadline = ContinuousClock.now + timeout
+        var (output, end) = exchange(input, to: toChild[1], from: fromChild[0], deadline: deadline, max: maxOutput)
+        // A child may close its output and run on: it too has until the deadline to exit.
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if end == .complete && !exited(pid, &status, by: deadline) { end = .timedOut }
+        if end != .complete {
+            // The child leads a process group of its own: whatever it started goes with it.
+            kill(-pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         switch end {
         case .complete: break
         case .timedOut: throw Failure(description: "\(executable) took longer than \(timeout); killed")
@@ -81,7 +89,9 @@ public struct ChildRun {
         sigemptyset(&mask)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
@@ -92,11 +102,22 @@ public struct ChildRun {
 
     private enum End { case complete, timedOut, tooLong }
 
+    /// Waits for `pid` to exit until `deadline`; true (and its status) if it did.
+    private static func exited(_ pid: pid_t, _ status: inout Int32, by deadline: ContinuousClock.Instant) -> Bool {
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return true }
+            if reaped < 0 && errno != EINTR { return true }  // not ours to wait for any more
+            if ContinuousClock.now >= deadline { return false }
+            usleep(2_000)
+        }
+    }
+
     /// Writes `input` to `inputFD` (then closes it) while reading `outputFD` to its end (then
     /// closes it); stops early at the deadline or past `max` bytes read.
-    private static func exchange(_ input: [UInt8], to inputFD: Int32, from outputFD: Int32, timeout: Duration, max: Int)
-        -> (Data, End)
-    {
+    private static func exchange(
+        _ input: [UInt8], to inputFD: Int32, from outputFD: Int32, deadline: ContinuousClock.Instant, max: Int
+    ) -> (Data, End) {
         _ = fcntl(inputFD, F_SETFL, fcntl(inputFD, F_GETFL) | O_NONBLOCK)
         var pipeSignal = sigset_t()
         sigemptyset(&pipeSignal)
@@ -116,7 +137,6 @@ public struct ChildRun {
         var written = 0
         var output = Data()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        let deadline = ContinuousClock.now + timeout
         func closeInput() {
             if let fd = open { close(fd) }
             open = nil

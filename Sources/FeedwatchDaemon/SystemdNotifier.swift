@@ -14,8 +14,9 @@ import Synchronization
 /// send then held the thread that polled, for good once every pool thread was held: the daemon
 /// stopped polling and never saw SIGTERM (a 3,000-feed daemon, `ReloadTests`). `STATUS=` follows
 /// every poll, so it is made and sent at most once a second; one held back is made and sent at
-/// the next heartbeat, as it is then. The state changes (READY, RELOADING, STOPPING, EXTEND_TIMEOUT_USEC) are tried
-/// again for up to two seconds while the queue is full, then given up.
+/// the next heartbeat, as it is then. The state changes (READY, RELOADING, STOPPING,
+/// EXTEND_TIMEOUT_USEC) are tried again for up to two seconds while the queue is full, then given
+/// up.
 public final class SystemdNotifier: Sendable {
     private let socketPath: String?
     private let watchdogInterval: Double?

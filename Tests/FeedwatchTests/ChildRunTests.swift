@@ -63,6 +63,17 @@ struct ChildRunTests {
         #expect(ContinuousClock.now - started < .seconds(60))
     }
 
+    @Test("a child that closes its output and runs on is killed at the deadline too")
+    func closesOutputAndRunsOn() async {
+        let started = ContinuousClock.now
+        await #expect {
+            try await Self.run("/bin/sh", ["-c", "exec >&-; sleep 600"], timeout: .milliseconds(300))
+        } throws: { error in
+            "\(error)".contains("took longer than")
+        }
+        #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
     @Test("too much output: killed past the cap and reported")
     func tooLong() async {
         await #expect {
