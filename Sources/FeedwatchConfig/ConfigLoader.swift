@@ -74,11 +74,7 @@ public enum ConfigLoader {
     }
 
     /// The document as written (TOML read, keys and types checked, nothing validated), as JSON:
-    /// what a child process hands back as a `DecodedDocument`.
-    ///
-    /// Why a child: the TOML library keeps every document it parses for the life of the process
-    /// (upstream LebJe/TOMLKit#26), about 0.8 KB per feed per read; a daemon reloaded now and then
-    /// for years would grow without bound, so its reloads leave that to a process that exits.
+    /// what a child process hands back as a `DecodedDocument` (why a child: `ChildConfigReader`).
     public static func decodeDocument(_ source: String, file: String) throws(ConfigError) -> Data {
         let raw = try decode(source, file: file)
         do {

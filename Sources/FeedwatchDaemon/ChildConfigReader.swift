@@ -5,8 +5,9 @@ public import Foundation
 /// (`feedwatch decode-config`, this same executable) parses its TOML.
 ///
 /// Why: the TOML library keeps every document it parses for the life of the process (upstream
-/// LebJe/TOMLKit#26): about 0.8 KB per feed each time, so a daemon on 1,000 feeds grew by 32 MB
-/// over 40 reloads. The child's memory goes when it exits. The text is read once, here, and
+/// LebJe/TOMLKit#26): about 0.6 KB per feed each time, so a daemon on 1,000 feeds grew from 33 to
+/// 92 MB of anonymous memory between its 20th and 120th reload (BENCHMARKS.md, stop 27). The
+/// child's memory goes when it exits. The text is read once, here, and
 /// handed to the child on its standard input, so the child and the validation read the same
 /// bytes however the file changes meanwhile. The problems are the same as an in-process read's
 /// (file:line), from whichever side finds them.

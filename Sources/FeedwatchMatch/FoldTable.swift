@@ -126,7 +126,7 @@ struct FoldTable: Sendable {
     }
 
     /// CJK ideographs and kana: each one a word of its own.
-    static func isIdeograph(_ v: UInt32) -> Bool {
+    private static func isIdeograph(_ v: UInt32) -> Bool {
         switch v {
         case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x3FFFF: true
         default: false
