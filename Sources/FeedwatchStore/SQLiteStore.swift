@@ -2,6 +2,7 @@ public import FeedwatchModel
 public import FeedwatchNormalise
 import Foundation
 import GRDB
+import Synchronization
 
 /// Errors of the store, with the operation that failed; SQLite's own message comes from GRDB.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -22,6 +23,8 @@ public final class SQLiteStore: Sendable {
     public let path: String
     /// Polls waiting to be committed together (`record(…) async`).
     let waiting = WaitingPolls()
+    /// Which feeds have a story under a link or a text, for the writer's look across feeds.
+    let crossFeed = Mutex(CrossFeedDigests())
 
     /// Opens (or creates) the store at `path`, upgrading its schema if an earlier version wrote
     /// it. `onUpgrade` is called before an upgrade of an existing store starts: some upgrades
@@ -300,6 +303,17 @@ public final class SQLiteStore: Sendable {
                     ALTER TABLE story_band_new RENAME TO story_band;
                     """)
         }
+        // v9: the link and text indexes lead with the feed again (as v1's did), so that a poll's
+        // stories share their pages; the look across feeds goes through `CrossFeedDigests`.
+        m.registerMigration("v9") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX story_by_link;
+                    DROP INDEX story_by_text;
+                    CREATE INDEX story_by_link ON story(feed_id, link_hash) WHERE link_hash IS NOT NULL;
+                    CREATE INDEX story_by_text ON story(feed_id, text_hash);
+                    """)
+        }
         return m
     }
 
@@ -560,7 +574,9 @@ public final class SQLiteStore: Sendable {
         let story = sighting.story
         let now = sighting.detectedAt.seconds
         let since = duplicateWindow.map { now - $0.seconds }
-        var copy = try since.flatMap { try exactOriginal(db, of: story, feedID: feedID, since: $0) }
+        var copy = try duplicateWindow.flatMap {
+            try exactOriginal(db, of: story, feedID: feedID, since: now - $0.seconds, window: $0.seconds)
+        }
         var entries: [OutboxEntry] = []
         var near: (fingerprint: Fingerprint, publisher: String)?
         if copy == nil {
@@ -589,56 +605,63 @@ public final class SQLiteStore: Sendable {
     static let storiesPerLink = 8
 
     /// The story another feed had since `since` under the same canonical link, or with the same
-    /// title and body. The unary `+` keeps SQLite on the hash indexes: on a busy store most
-    /// stories are recent, and the first-seen index would have it scan them all.
+    /// title and body. The feeds that may have it come from `crossFeed` (held by the writer); each
+    /// is read through its own range of the feed-led index, in ascending feed order, as the
+    /// digest-led index used to give them.
     ///
     /// A link is a story's only where its feed keeps one story under it, and names this story
     /// only if the headline or the body agrees: a feed that links every entry to its home page,
     /// and another feed of the same site, would otherwise make each new story a "copy" of an
-    /// unrelated one, never announced. The own feed is skipped by two ranges of the index
-    /// (`link_hash`, `feed_id`), not read row by row.
-    private func exactOriginal(_ db: Database, of story: Story, feedID: Int64, since: Int64) throws -> Original? {
-        if let link = story.linkHash {
-            struct Candidate {
-                let feedID: Int64
-                let key: Data
-                let titleHash: Data?
-                let bodyHash: Data?
-                let firstSeen: Int64
-            }
-            var candidates: [Candidate] = []
-            for side in ["<", ">"] {
-                candidates += try db.all(
+    /// unrelated one, never announced. At most `storiesPerLink` feeds are read on each side of
+    /// the looking story's feed, however many share the link.
+    private func exactOriginal(
+        _ db: Database, of story: Story, feedID: Int64, since: Int64, window: Int64
+    ) throws -> Original? {
+        let (linkFeeds, textFeeds) = try crossFeed.withLock { table in
+            try table.cover(db, since: since, window: window)
+            return (
+                story.linkHash.map { table.feeds(link: $0, besides: feedID) } ?? [],
+                table.feeds(text: story.textHash, besides: feedID)
+            )
+        }
+        if let link = story.linkHash, !linkFeeds.isEmpty {
+            let below = linkFeeds.filter { $0 < feedID }.prefix(Self.storiesPerLink)
+            let above = linkFeeds.filter { $0 > feedID }.prefix(Self.storiesPerLink)
+            for other in below + above {
+                // Two rows tell a feed's one story under the link from a page several share.
+                let rows = try db.all(
                     """
-                    SELECT feed_id, key, title_hash, body_hash, first_seen_at FROM story
-                    WHERE link_hash = ? AND feed_id \(side) ? LIMIT \(Self.storiesPerLink)
+                    SELECT key, title_hash, body_hash, first_seen_at FROM story
+                    WHERE feed_id = ? AND link_hash = ? LIMIT 2
                     """,
                     { a in
+                        a.add(other)
                         a.add(link)
-                        a.add(feedID)
                     },
                     { c in
-                        Candidate(
-                            feedID: c.int64(0), key: c.data(1), titleHash: c.isNull(2) ? nil : c.data(2),
-                            bodyHash: c.isNull(3) ? nil : c.data(3), firstSeen: c.int64(4))
+                        (
+                            key: c.data(0), titleHash: c.isNull(1) ? nil : c.data(1),
+                            bodyHash: c.isNull(2) ? nil : c.data(2), firstSeen: c.int64(3)
+                        )
                     })
-            }
-            var perFeed: [Int64: Int] = [:]
-            for c in candidates { perFeed[c.feedID, default: 0] += 1 }
-            if let c = candidates.first(where: {
-                perFeed[$0.feedID] == 1 && $0.firstSeen >= since
-                    && !Self.anotherStory(titleHash: $0.titleHash, bodyHash: $0.bodyHash, story)
-            }) {
-                return Original(feedID: c.feedID, key: c.key, by: "link")
+                if rows.count == 1, let c = rows.first, c.firstSeen >= since,
+                    !Self.anotherStory(titleHash: c.titleHash, bodyHash: c.bodyHash, story)
+                {
+                    return Original(feedID: other, key: c.key, by: "link")
+                }
             }
         }
-        return try db.first(
-            "SELECT feed_id, key FROM story WHERE text_hash = ? AND feed_id != ? AND +first_seen_at >= ? LIMIT 1",
-            { a in
-                a.add(story.textHash)
-                a.add(feedID)
-                a.add(since)
-            }, { c in Original(feedID: c.int64(0), key: c.data(1), by: "text") })
+        for other in textFeeds {
+            let found = try db.first(
+                "SELECT key FROM story WHERE feed_id = ? AND text_hash = ? AND +first_seen_at >= ? LIMIT 1",
+                { a in
+                    a.add(other)
+                    a.add(story.textHash)
+                    a.add(since)
+                }, { c in Original(feedID: other, key: c.data(0), by: "text") })
+            if let found { return found }
+        }
+        return nil
     }
 
     /// Sketches read at most per band and side of the looking story's publisher. A band that many
@@ -714,6 +737,7 @@ public final class SQLiteStore: Sendable {
         if db.changesCount == 0, let textID {
             try db.run("DELETE FROM story_text WHERE id = ?") { $0.add(textID) }
         }
+        crossFeed.withLock { $0.add(feedID: feedID, linkHash: story.linkHash, textHash: story.textHash) }
     }
 
     /// Stores the text a replay reads (`story_text`); nil when the story has none.
@@ -1007,6 +1031,7 @@ public final class SQLiteStore: Sendable {
             story.entry.link, story.entry.published?.seconds, now, Data(story.titleHash), Data(story.bodyHash),
             textID, feedID, key,
         ])
+        crossFeed.withLock { $0.add(feedID: feedID, linkHash: story.linkHash, textHash: story.textHash) }
     }
 
     private func enqueue(_ db: Database, _ e: OutboxEntry, at now: Int64) throws {
