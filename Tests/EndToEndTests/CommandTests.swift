@@ -45,7 +45,7 @@ struct CommandTests {
         try (files.joined(separator: "\n") + "\n\n").write(toFile: list, atomically: true, encoding: .utf8)
         let given = try await BinaryRun.run(["parse", "--jobs", "1"] + files)
         let fromFile = try await BinaryRun.run(["parse", "--jobs", "1", "--files-from", list])
-        let fromStdin = try BinaryRun.tool(
+        let fromStdin = try await BinaryRun.tool(
             "/bin/sh", ["-c", "\"$0\" parse --jobs 1 --files-from - < \"$1\"", Paths.binary.path, list])
         #expect(given.status == 0)
         #expect(given.stdout.lineCount > 100)

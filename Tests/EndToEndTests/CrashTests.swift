@@ -91,7 +91,7 @@ struct CrashTests {
         #expect(last.status == 0, "\(last.stderr)")
 
         // jq reads the file line by line: no partial or interleaved line survived the kills.
-        let jq = try BinaryRun.tool("/usr/bin/jq", ["-c", "-e", "[.seq, .id, .story.id]", jsonl])
+        let jq = try await BinaryRun.tool("/usr/bin/jq", ["-c", "-e", "[.seq, .id, .story.id]", jsonl])
         #expect(jq.status == 0, "jq: \(jq.stderr)")
         let rows = jq.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [Any]

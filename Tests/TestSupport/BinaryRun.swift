@@ -16,13 +16,9 @@ public struct BinaryRun: Sendable {
         return try await p.wait(timeout: timeout)
     }
 
-    /// Runs another program (`jq`, say) to completion, the same way.
-    public static func tool(_ executable: String, _ args: [String]) throws -> BinaryRun {
-        let p = try start(args, executable: URL(fileURLWithPath: executable))
-        p.process.waitUntilExit()
-        return BinaryRun(
-            status: p.process.terminationStatus, stdout: (try? String(contentsOf: p.out, encoding: .utf8)) ?? "",
-            stderr: p.stderrSoFar)
+    /// Runs another program (`jq`, say) to completion, the same way, waiting as `run` waits.
+    public static func tool(_ executable: String, _ args: [String], timeout: Double = 60) async throws -> BinaryRun {
+        try await start(args, executable: URL(fileURLWithPath: executable)).wait(timeout: timeout)
     }
 
     public static func start(
