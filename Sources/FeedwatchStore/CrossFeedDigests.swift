@@ -73,12 +73,16 @@ struct CrossFeedDigests {
     /// stories, not all it ever saw.
     mutating func cover(_ db: Database, since: Int64, window: Int64) throws {
         if let covered = coveredSince, covered <= since, since - covered <= window { return }
+        // Polls reach the writer nearly, not exactly, in the order of their times: loaded from a
+        // little earlier, a poll a few seconds older than the one that loaded it does not load
+        // the whole window again.
+        let from = since - Self.slack
         var links = FeedsByDigest()
         var texts = FeedsByDigest()
         let rows = try Row.fetchCursor(
             db.cachedStatement(
                 sql: "SELECT feed_id, link_hash, text_hash FROM story WHERE first_seen_at >= ?"),
-            arguments: [since])
+            arguments: [from])
         while let row = try rows.next() {
             let feedID: Int64 = row[0]
             if let link = row[1] as Data? { links.add(Self.digest(link), feedID: feedID) }
@@ -86,8 +90,11 @@ struct CrossFeedDigests {
         }
         self.links = links
         self.texts = texts
-        coveredSince = since
+        coveredSince = from
     }
+
+    /// How much earlier than asked a load reaches back.
+    static let slack: Int64 = 600
 
     /// Notes a story stored (or its new version) by this writer.
     mutating func add(feedID: Int64, linkHash: [UInt8]?, textHash: [UInt8]) {
