@@ -133,6 +133,35 @@ struct StoreMigrationTests {
     }
 
     @Test(
+        "after the upgrade: the link and text indexes lead with the feed, and a story stored before is still a copy's original"
+    )
+    func crossFeedAfterTheUpgrade() throws {
+        let (dir, path, store) = try Self.upgraded()
+        defer { withExtendedLifetime(dir) {} }
+        let leading = try DatabaseQueue(path: path).read { db in
+            try ["story_by_link", "story_by_text"].map {
+                try String.fetchOne(db, sql: "SELECT name FROM pragma_index_info(?) WHERE seqno = 0", arguments: [$0])
+            }
+        }
+        #expect(leading == ["feed_id", "feed_id"])
+        // Feed A's "Talks on the coalition" (key 3) under another feed, told by its text digest.
+        var copy = Normaliser.story(Entry(id: "c-1", link: "https://c.example/1", title: "Talks on the coalition"))
+        copy.textHash = Array(repeating: 3 &+ 150, count: 32)
+        let at = Self.t0.adding(seconds: 60)
+        let result = try store.recordInOwnTransaction(
+            feedURL: "https://c.example/rss",
+            poll: PollRecord(polledAt: at, status: 200, nextPollAt: at.adding(seconds: 900)), stories: [copy],
+            duplicateWindow: .seconds(48 * 3600), decide: { _ in [] })
+        #expect(result.new == 1 && result.duplicates == 1)
+        let original = try DatabaseQueue(path: path).read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT copy_of_feed, copy_by FROM story WHERE feed_id = (SELECT id FROM feed WHERE url = ?)",
+                arguments: ["https://c.example/rss"])
+        }
+        #expect(original?["copy_of_feed"] == 1 as Int64 && original?["copy_by"] == "text")
+    }
+
+    @Test(
         "a fingerprint remembered by a v7 store (bands without their publisher) still finds its copy after the upgrade")
     func fingerprintsSurviveTheUpgrade() throws {
         let dir = try TemporaryDirectory()
