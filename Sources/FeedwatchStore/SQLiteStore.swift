@@ -600,9 +600,9 @@ public final class SQLiteStore: Sendable {
         result.events += entries.count
     }
 
-    /// Stories read at most on each side of the looking story's feed for a link: enough to tell
-    /// one story under it from a feed's shared page, and bounded however many share it.
-    static let storiesPerLink = 8
+    /// Feeds read at most on each side of the looking story's feed for a link (two stories each,
+    /// to tell one story under it from a feed's shared page): bounded however many share it.
+    static let feedsPerLink = 8
 
     /// The story another feed had since `since` under the same canonical link, or with the same
     /// title and body. The feeds that may have it come from `crossFeed` (held by the writer); each
@@ -612,8 +612,7 @@ public final class SQLiteStore: Sendable {
     /// A link is a story's only where its feed keeps one story under it, and names this story
     /// only if the headline or the body agrees: a feed that links every entry to its home page,
     /// and another feed of the same site, would otherwise make each new story a "copy" of an
-    /// unrelated one, never announced. At most `storiesPerLink` feeds are read on each side of
-    /// the looking story's feed, however many share the link.
+    /// unrelated one, never announced.
     private func exactOriginal(
         _ db: Database, of story: Story, feedID: Int64, since: Int64, window: Int64
     ) throws -> Original? {
@@ -625,13 +624,14 @@ public final class SQLiteStore: Sendable {
             )
         }
         if let link = story.linkHash, !linkFeeds.isEmpty {
-            let below = linkFeeds.filter { $0 < feedID }.prefix(Self.storiesPerLink)
-            let above = linkFeeds.filter { $0 > feedID }.prefix(Self.storiesPerLink)
+            let below = linkFeeds.filter { $0 < feedID }.prefix(Self.feedsPerLink)
+            let above = linkFeeds.filter { $0 > feedID }.prefix(Self.feedsPerLink)
             for other in below + above {
                 // Two rows tell a feed's one story under the link from a page several share.
+                // INDEXED BY, as in `storiesUnder`: else SQLite reads the whole feed by its key.
                 let rows = try db.all(
                     """
-                    SELECT key, title_hash, body_hash, first_seen_at FROM story
+                    SELECT key, title_hash, body_hash, first_seen_at FROM story INDEXED BY story_by_link
                     WHERE feed_id = ? AND link_hash = ? LIMIT 2
                     """,
                     { a in
@@ -653,7 +653,7 @@ public final class SQLiteStore: Sendable {
         }
         for other in textFeeds {
             let found = try db.first(
-                "SELECT key FROM story WHERE feed_id = ? AND text_hash = ? AND +first_seen_at >= ? LIMIT 1",
+                "SELECT key FROM story INDEXED BY story_by_text WHERE feed_id = ? AND text_hash = ? AND first_seen_at >= ? LIMIT 1",
                 { a in
                     a.add(other)
                     a.add(story.textHash)

@@ -111,4 +111,32 @@ struct StoreCrossFeedTests {
         let copy = try Self.copyOf(store, feed: "https://third.example/rss", title: "Evening briefing")
         #expect(copy?.feed == "https://sister.example/rss" && copy?.by == "link", "\(String(describing: copy))")
     }
+    @Test("a look across feeds costs the same however many stories the other feed keeps")
+    func lookupCostFlat() async throws {
+        // The cost of recording two copies (one by link, one by text) of stories of a feed that
+        // keeps `kept` stories. Read through the feed's whole range instead of its index, the
+        // look would cost in proportion to `kept`.
+        func copyCost(kept: Int) async throws -> Int {
+            try await OwnThread.run {
+                let (dir, store) = try StoreFingerprintTests.newStore()
+                defer { _ = dir }
+                let stories = (0..<kept).map {
+                    Self.story("a-\($0)", link: "https://a.example/\($0)", title: "Story \($0)", body: "Body \($0).")
+                }
+                #expect(try Self.poll(store, "https://a.example/rss", stories, at: Self.t0).new == kept)
+                let copies = [
+                    Self.story("b-1", link: "https://a.example/1", title: "Story 1", body: "Body 1."),
+                    Self.story("b-2", link: "https://b.example/2", title: "Story 2", body: "Body 2."),
+                ]
+                var result = RecordResult()
+                let cost = try StoreFingerprintTests.instructions(store) {
+                    result = try Self.poll(store, "https://b.example/rss", copies, at: Self.t0.adding(seconds: 60))
+                }
+                #expect(result.duplicates == 2, "\(result)")
+                return cost
+            }
+        }
+        let (few, many) = (try await copyCost(kept: 20), try await copyCost(kept: 2_000))
+        #expect(Double(many) < 1.25 * Double(few), "20 kept: \(few) instructions, 2,000 kept: \(many)")
+    }
 }
