@@ -151,24 +151,30 @@ public final class OutputWorker: Sendable {
         }
     }
 
-    /// How long to sleep when nothing is due: until the next retry, at most a minute.
-    ///
+    /// How long to sleep when nothing is due: until the next retry, at most a minute; a second
+    /// when retries set by a clock since set back were just made due.
+    private func sleepTime() -> Duration {
+        if bringForwardRetriesFromTheFuture() != nil { return .seconds(1) }
+        guard let next = try? store.nextDue(output: sink.name) else { return .seconds(60) }
+        let wait = next.seconds - Timestamp.now().seconds
+        return .seconds(max(1, min(60, wait)))
+    }
+
     /// A retry set further off than any failure could have set it (the backoff's longest with
     /// its jitter, or the longest `Retry-After` honoured) was set by a clock that has since been
     /// set back: such events are made due now rather than held, and every event after them with
-    /// them, for as long as the clock's step.
-    private func sleepTime() -> Duration {
-        guard let next = try? store.nextDue(output: sink.name) else { return .seconds(60) }
+    /// them, for as long as the clock's step. Returns how many were made due; nil when no retry
+    /// was that far off.
+    func bringForwardRetriesFromTheFuture() -> Int? {
+        guard let next = try? store.nextDue(output: sink.name) else { return nil }
         let now = Timestamp.now()
         let longest = max(sink.retry.longestDelay.seconds, RetryAfter.maximum.seconds) + 1
-        if next.seconds - now.seconds > longest {
-            let moved = try? store.bringForwardOutbox(output: sink.name, after: now.adding(seconds: longest), to: now)
-            logger.notice(
-                "events waiting for a retry further off than any failure sets: the clock was set back; retrying them now",
-                metadata: ["output": "\(sink.name)", "events": "\(moved ?? 0)"])
-            return .seconds(1)
-        }
-        let wait = next.seconds - now.seconds
-        return .seconds(max(1, min(60, wait)))
+        guard next.seconds - now.seconds > longest else { return nil }
+        let moved =
+            (try? store.bringForwardOutbox(output: sink.name, after: now.adding(seconds: longest), to: now)) ?? 0
+        logger.notice(
+            "events waiting for a retry further off than any failure sets: the clock was set back; retrying them now",
+            metadata: ["output": "\(sink.name)", "events": "\(moved)"])
+        return moved
     }
 }
