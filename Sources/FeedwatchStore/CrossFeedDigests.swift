@@ -65,7 +65,7 @@ struct CrossFeedDigests {
     private var links = FeedsByDigest()
     private var texts = FeedsByDigest()
     /// Stories first seen at or after this time are all named; nil before the first load.
-    private(set) var coveredSince: Int64?
+    private var coveredSince: Int64?
 
     /// Makes the table name every story first seen since `since`: loads it from the store the first
     /// time, and again when `since` reaches further back than the load did, or when the load is

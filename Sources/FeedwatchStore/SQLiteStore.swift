@@ -575,7 +575,7 @@ public final class SQLiteStore: Sendable {
         let now = sighting.detectedAt.seconds
         let since = duplicateWindow.map { now - $0.seconds }
         var copy = try duplicateWindow.flatMap {
-            try exactOriginal(db, of: story, feedID: feedID, since: now - $0.seconds, window: $0.seconds)
+            try exactOriginal(db, of: story, feedID: feedID, now: now, window: $0.seconds)
         }
         var entries: [OutboxEntry] = []
         var near: (fingerprint: Fingerprint, publisher: String)?
@@ -604,18 +604,19 @@ public final class SQLiteStore: Sendable {
     /// to tell one story under it from a feed's shared page): bounded however many share it.
     static let feedsPerLink = 8
 
-    /// The story another feed had since `since` under the same canonical link, or with the same
-    /// title and body. The feeds that may have it come from `crossFeed` (held by the writer); each
-    /// is read through its own range of the feed-led index, in ascending feed order, as the
-    /// digest-led index used to give them.
+    /// The story another feed had within `window` before `now` under the same canonical link, or
+    /// with the same title and body. The feeds that may have it come from `crossFeed` (held by the
+    /// writer); each is read through its own range of the feed-led index, in ascending feed order,
+    /// as the digest-led index used to give them.
     ///
     /// A link is a story's only where its feed keeps one story under it, and names this story
     /// only if the headline or the body agrees: a feed that links every entry to its home page,
     /// and another feed of the same site, would otherwise make each new story a "copy" of an
     /// unrelated one, never announced.
     private func exactOriginal(
-        _ db: Database, of story: Story, feedID: Int64, since: Int64, window: Int64
+        _ db: Database, of story: Story, feedID: Int64, now: Int64, window: Int64
     ) throws -> Original? {
+        let since = now - window
         let (linkFeeds, textFeeds) = try crossFeed.withLock { table in
             try table.cover(db, since: since, window: window)
             return (
