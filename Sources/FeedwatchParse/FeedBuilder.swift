@@ -59,7 +59,9 @@ final class FeedBuilder {
         /// RSS `guid isPermaLink` (true unless said otherwise): the guid may stand in for a link.
         var guidIsPermaLink = true
         var guid: String?
-        var guidBase: String?
+        /// The first permalink guid or Atom id, with the base in force where it was read: the
+        /// entry's link when no link element gives one (feedparser's rule).
+        var permalink: (text: String, base: String?)?
     }
 
     private struct AuthorDraft {
@@ -421,17 +423,16 @@ final class FeedBuilder {
         guard let d = draft else { return }
         draft = nil
         author = nil
-        if let guid = d.guid {
-            if d.idRank < 2 {
-                d.entry.id = guid
-                d.idRank = 2
-            }
-            // feedparser's rule: a permalink guid stands in for a missing link.
-            if d.linkRank == 0, d.guidIsPermaLink, let url = URLResolver.resolve(guid, against: d.guidBase),
-                url.hasPrefix("http")
-            {
-                d.entry.link = url
-            }
+        if let guid = d.guid, d.idRank < 2 {
+            d.entry.id = guid
+            d.idRank = 2
+        }
+        // feedparser's rule: a permalink guid or an Atom id stands in for a missing link. The
+        // resolver keeps only web links (or, with no base to resolve against, a relative one).
+        if d.linkRank == 0, let permalink = d.permalink,
+            let url = URLResolver.resolve(permalink.text, against: permalink.base)
+        {
+            d.entry.link = url
         }
         if let id = d.entry.id, id.isEmpty { d.entry.id = nil }
         announceFeed()
@@ -554,11 +555,13 @@ final class FeedBuilder {
                 (d.entry.link, d.linkRank) = (url, rank)
             }
         case .guid:
-            if d.guid == nil && !text.isEmpty { (d.guid, d.guidBase) = (text, base) }
+            guard d.guid == nil && !text.isEmpty else { break }
+            d.guid = text
+            if d.guidIsPermaLink && d.permalink == nil { d.permalink = (text, base) }
         case .id(let rank):
-            if rank > d.idRank && !text.isEmpty {
-                (d.entry.id, d.idRank) = (text, rank)
-            }
+            guard !text.isEmpty else { break }
+            if rank > d.idRank { (d.entry.id, d.idRank) = (text, rank) }
+            if d.permalink == nil { d.permalink = (text, base) }
         case .published(let rank):
             if rank >= d.publishedRank, let t = DateParser.parse(text) {
                 (d.entry.published, d.publishedRank) = (t, rank)

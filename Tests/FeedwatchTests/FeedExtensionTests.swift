@@ -14,6 +14,33 @@ struct FeedExtensionTests {
         return outcome.entries
     }
 
+    @Test("a permalink guid or an Atom id stands in for a missing link, resolved, and only as a web link")
+    func idAsLink() {
+        let rss = entries(
+            """
+            <rss version="2.0"><channel><title>t</title>
+            <item><title>A</title><guid>episode-1</guid></item>
+            <item><title>B</title><guid isPermaLink="false">episode-2</guid></item>
+            <item><title>C</title><guid>urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa60</guid></item>
+            <item><title>D</title><guid>https://example.com/d-guid</guid><link>https://example.com/d</link></item>
+            </channel></rss>
+            """)
+        #expect(rss.map(\.link) == ["https://example.com/episode-1", nil, nil, "https://example.com/d"])
+        let atom = entries(
+            """
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <entry><title>A</title><id>https://example.com/posts/1</id></entry>
+            <entry><title>B</title><id>tag:example.com,2024:2</id></entry>
+            <entry><title>C</title><id>https://example.com/posts/3</id><link href="/c"/></entry>
+            </feed>
+            """)
+        #expect(atom.map(\.link) == ["https://example.com/posts/1", nil, "https://example.com/c"])
+        // A file parsed with no URL to resolve against keeps a relative guid as it is, as feedparser does.
+        let parser = FeedParser(documentURL: nil)
+        parser.consume(Array("<rss><channel><item><title>A</title><guid>episode</guid></item></channel></rss>".utf8))
+        #expect(parser.finish().entries.map(\.link) == ["episode"])
+    }
+
     @Test("a YouTube entry's description (media:group/media:description) is its summary")
     func youTubeDescription() {
         let found = entries(
