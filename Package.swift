@@ -43,6 +43,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // glibc's own extensions, which Swift's Glibc module does not declare.
+        .systemLibrary(name: "CPosix"),
 
         // Values every stage shares: entries, stories, events, JSON writing, time.
         .target(name: "FeedwatchModel", dependencies: ["CCrypto"], swiftSettings: strict),
@@ -81,7 +83,7 @@ let package = Package(
             dependencies: [
                 "FeedwatchModel", "FeedwatchConfig", "FeedwatchSchedule", "FeedwatchHTTP", "FeedwatchFetch",
                 "FeedwatchParse", "FeedwatchNormalise", "FeedwatchMatch", "FeedwatchStore", "FeedwatchDeliver",
-                .product(name: "Logging", package: "swift-log"),
+                "CPosix", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .executableTarget(

@@ -1,3 +1,4 @@
+internal import CPosix
 public import Foundation
 import Glibc
 
@@ -7,7 +8,7 @@ import Glibc
 /// posix_spawn, not Foundation's `Process`: nothing here reaps other children or installs a
 /// SIGCHLD handler, and the child starts with default signal actions and an empty signal mask
 /// (the daemon ignores SIGTERM, SIGHUP and the like at the process level, which a child would
-/// otherwise inherit). It leads a process group of its own, so that a child killed at the
+/// otherwise inherit), and with no descriptor but its standard input, output and error. It leads a process group of its own, so that a child killed at the
 /// deadline takes along what it started (which would otherwise live on, holding whatever
 /// descriptors it inherited). Both pipes are driven by one poll loop, so neither side can fill a pipe
 /// the other is not reading. SIGPIPE is blocked in the calling thread while the input is written:
@@ -79,6 +80,10 @@ public struct ChildRun {
         // dup2 clears close-on-exec on the copies; the originals close at exec.
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        // Nothing else the daemon holds reaches the child: not every descriptor is opened with
+        // close-on-exec by the libraries that own it (the store's database, the instance lock's
+        // file, libcurl's sockets), and a child holding the lock's descriptor would hold the lock.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

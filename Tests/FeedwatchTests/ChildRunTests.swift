@@ -51,6 +51,20 @@ struct ChildRunTests {
         #expect(line.hasPrefix("SigBlk:") && line.hasSuffix("0000000000000000\n"), "\(line)")
     }
 
+    @Test("the child inherits no descriptor but its standard input, output and error")
+    func descriptorsClosed() async throws {
+        // Opened without close-on-exec, as some libraries open theirs.
+        let fd = open("/dev/null", O_RDONLY)
+        try #require(fd > 2)
+        defer { close(fd) }
+        let outcome = try await Self.run("/usr/bin/readlink", ["/proc/self/fd/\(fd)"])
+        #expect(
+            outcome.status == 1,
+            "the child could read descriptor \(fd): \(String(decoding: outcome.output, as: UTF8.self))")
+        let own = try await Self.run("/usr/bin/readlink", ["/proc/self/fd/1"])
+        #expect(own.status == 0 && String(decoding: own.output, as: UTF8.self).hasPrefix("pipe:"))
+    }
+
     @Test("too slow: killed at the deadline and reported")
     func timeout() async {
         let started = ContinuousClock.now
