@@ -68,46 +68,81 @@ public enum Normaliser {
     /// body (often most of an entry) is not copied into a new string for each of the four digests
     /// that read it.
     public static func story(_ entry: Entry) -> Story {
-        let canonical = entry.link.flatMap(CanonicalLink.canonical)
-        let title = normalisedBytes(entry.title)
-        let body = normalisedBytes(entry.content.isEmpty ? entry.summary : entry.content)
+        let text = NormalisedEntry(entry)
         let sha = Digest.SHA256()
-        sha.start("feedwatch-text-v1\n")
-        sha.update(title)
-        sha.update(newline)
-        sha.update(body)
-        let textHash = sha.finish()
-        sha.start("feedwatch-content-v1\n")
-        sha.update(title)
-        sha.update(newline)
-        if let canonical { sha.update(canonical) }
-        sha.update(newline)
-        sha.update(body)
-        let contentHash = sha.finish()
+        let textHash = text.textHash(with: sha)
+        let contentHash = text.contentHash(with: sha)
         var linkHash: [UInt8]? = nil
-        if let canonical {
+        if let canonical = text.canonical {
             sha.start("feedwatch-link-v1\n")
             sha.update(canonical)
             linkHash = sha.finish()
         }
         sha.start("feedwatch-title-v1\n")
-        sha.update(title)
+        sha.update(text.title)
         let titleHash = sha.finish()
         sha.start("feedwatch-body-v1\n")
-        body.withUnsafeBytes { bytes in forEachPartWithoutNumbers(bytes) { sha.update($0) } }
+        text.body.withUnsafeBytes { bytes in forEachPartWithoutNumbers(bytes) { sha.update($0) } }
         let bodyHash = sha.finish()
-        let key: [UInt8]
-        let source: Story.KeySource
-        if let id = entry.id?.trimmingASCIIWhitespace(), !id.isEmpty {
-            (key, source) = (keyHash(.id, id, with: sha), .id)
-        } else if let canonical {
-            (key, source) = (keyHash(.link, canonical, with: sha), .link)
-        } else {
-            (key, source) = (keyHash(.text, Digest.hex(textHash), with: sha), .text)
-        }
+        let (key, source) = text.key(of: entry, with: sha) { textHash }
         return Story(
             entry: entry, key: key, keySource: source, contentHash: contentHash, linkHash: linkHash, textHash: textHash,
-            titleHash: titleHash, bodyHash: bodyHash, canonicalLink: canonical)
+            titleHash: titleHash, bodyHash: bodyHash, canonicalLink: text.canonical)
+    }
+
+    /// An entry's key and content hash alone, as `story` gives them: what `feedwatch parse`
+    /// prints. Two digests of the six (three for an entry with neither id nor link).
+    public static func identity(_ entry: Entry) -> (key: [UInt8], keySource: Story.KeySource, contentHash: [UInt8]) {
+        let text = NormalisedEntry(entry)
+        let sha = Digest.SHA256()
+        let contentHash = text.contentHash(with: sha)
+        let (key, source) = text.key(of: entry, with: sha) { text.textHash(with: sha) }
+        return (key, source, contentHash)
+    }
+
+    /// What an entry's digests read: its canonical link, normalised title and normalised body.
+    private struct NormalisedEntry {
+        let canonical: String?
+        let title: [UInt8]
+        let body: [UInt8]
+
+        init(_ entry: Entry) {
+            canonical = entry.link.flatMap(CanonicalLink.canonical)
+            title = normalisedBytes(entry.title)
+            body = normalisedBytes(entry.content.isEmpty ? entry.summary : entry.content)
+        }
+
+        func textHash(with sha: borrowing Digest.SHA256) -> [UInt8] {
+            sha.start("feedwatch-text-v1\n")
+            sha.update(title)
+            sha.update(newline)
+            sha.update(body)
+            return sha.finish()
+        }
+
+        func contentHash(with sha: borrowing Digest.SHA256) -> [UInt8] {
+            sha.start("feedwatch-content-v1\n")
+            sha.update(title)
+            sha.update(newline)
+            if let canonical { sha.update(canonical) }
+            sha.update(newline)
+            sha.update(body)
+            return sha.finish()
+        }
+
+        /// The key: of the id, else of the canonical link, else of the text digest (asked for
+        /// only then).
+        func key(of entry: Entry, with sha: borrowing Digest.SHA256, textHash: () -> [UInt8]) -> (
+            [UInt8], Story.KeySource
+        ) {
+            if let id = entry.id?.trimmingASCIIWhitespace(), !id.isEmpty {
+                return (keyHash(.id, id, with: sha), .id)
+            } else if let canonical {
+                return (keyHash(.link, canonical, with: sha), .link)
+            } else {
+                return (keyHash(.text, Digest.hex(textHash()), with: sha), .text)
+            }
+        }
     }
 
     private static let newline: [UInt8] = [0x0A]

@@ -102,16 +102,16 @@ struct ParseCommand: AsyncParsableCommand {
     /// One entry line: the entry's fields, then its identity as the store would record it
     /// (`key_source`, `key`, `content_hash`; see README "Identity").
     private static func writeEntry(_ entry: Entry, writer: inout JSONWriter, out: OutputStream) {
-        let story = Normaliser.story(entry)
+        let identity = Normaliser.identity(entry)
         writer.removeAll()
         writer.beginObject()
         writer.write(fieldsOf: entry)
         writer.key("key_source")
-        writer.value(story.keySource.rawValue)
+        writer.value(identity.keySource.rawValue)
         writer.key("key")
-        writer.value(Digest.hex(story.key))
+        writer.value(Digest.hex(identity.key))
         writer.key("content_hash")
-        writer.value(Digest.hex(story.contentHash))
+        writer.value(Digest.hex(identity.contentHash))
         writer.endObject()
         out.writeLine(writer.bytes)
     }

@@ -72,6 +72,22 @@ struct NormaliserTests {
         #expect(Normaliser.story(entry).keySource == .text)
     }
 
+    @Test("identity (what `parse` prints) is the story's key, key source and content hash, from each source")
+    func identityIsTheStorys() {
+        var entry = Entry()
+        entry.title = "Talks to end US-led  coalition in IRAQ"
+        entry.summary = "Baghdad. 1,204 comments"
+        entry.link = "https://example.org/story?utm_source=rss"
+        entry.id = "urn:story:1"
+        for _ in 0..<3 {
+            let story = Normaliser.story(entry)
+            let identity = Normaliser.identity(entry)
+            #expect(identity.key == story.key && identity.keySource == story.keySource)
+            #expect(identity.contentHash == story.contentHash)
+            if entry.id != nil { entry.id = nil } else { entry.link = nil }
+        }
+    }
+
     @Test("case and spacing do not change the content hash; the words do")
     func contentHash() {
         var a = Entry()
