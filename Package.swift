@@ -45,6 +45,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // glibc's own extensions, which Swift's Glibc module does not declare.
         .systemLibrary(name: "CPosix"),
+        // SSE2's byte masks for the text passes (inline functions only; no library).
+        .systemLibrary(name: "CByteScan"),
 
         // Values every stage shares: entries, stories, events, JSON writing, time.
         .target(name: "FeedwatchModel", dependencies: ["CCrypto"], swiftSettings: strict),
@@ -57,12 +59,13 @@ let package = Package(
             name: "FeedwatchHTTP",
             dependencies: ["CCurl", "FeedwatchModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        .target(name: "FeedwatchParse", dependencies: ["CLibXML2", "FeedwatchModel"], swiftSettings: hotPath),
+        .target(
+            name: "FeedwatchParse", dependencies: ["CLibXML2", "CByteScan", "FeedwatchModel"], swiftSettings: hotPath),
         .target(
             name: "FeedwatchFetch",
             dependencies: ["FeedwatchHTTP", "FeedwatchParse", "FeedwatchModel"],
             swiftSettings: strict),
-        .target(name: "FeedwatchNormalise", dependencies: ["FeedwatchModel"], swiftSettings: strict),
+        .target(name: "FeedwatchNormalise", dependencies: ["CByteScan", "FeedwatchModel"], swiftSettings: strict),
         .target(name: "FeedwatchMatch", dependencies: ["FeedwatchModel"], swiftSettings: strict),
         .target(
             name: "FeedwatchStore",

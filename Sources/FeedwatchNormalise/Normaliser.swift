@@ -1,3 +1,4 @@
+internal import CByteScan
 public import FeedwatchModel
 
 /// Gives each entry of a document its identity.
@@ -225,16 +226,24 @@ public enum Normaliser {
                     var j = i
                     var upper = false
                     while j < n {
-                        // Eight bytes at a time while none is a space, a control byte or beyond
-                        // ASCII; noting whether any is a capital.
-                        if j + 8 <= n, let base = utf8.baseAddress {
-                            let x = ByteFlags.load(base + j)
-                            let k = ByteFlags.first((x & ByteFlags.highBits) | ByteFlags.below(x, 0x21))
+                        // Sixteen bytes at a time while none ends the run: beyond ASCII, white
+                        // space, or a space not followed by a word's byte (one space between two
+                        // words stays in the run, so that a text is copied in a few runs, not in
+                        // one per word); noting whether any is a capital. The byte after the
+                        // sixteen is read too: it is what follows the last one.
+                        if j + 17 <= n, let base = utf8.baseAddress {
+                            let q = base + j
+                            let spaces = fw_range16(q, 0x20, 0x20)
+                            let wordAfter = fw_range16(q + 1, 0x21, 0x7F)
+                            let ends = fw_high16(q) | fw_range16(q, 0x09, 0x0D) | (spaces & ~wordAfter)
+                            let k = ends == 0 ? 16 : ends.trailingZeroBitCount
                             if k > 0 {
-                                upper = upper || ByteFlags.inRange(x, 0x41, 0x5A) & ByteFlags.lowBytes(k) != 0
+                                let before: UInt32 = k == 16 ? 0xFFFF : (1 << UInt32(k)) - 1
+                                upper = upper || fw_range16(q, 0x41, 0x5A) & before != 0
                                 j += k
                             }
-                            if k == 8 { continue }
+                            if k == 16 { continue }
+                            break
                         }
                         let c = utf8[j]
                         if c >= 0x80 || c == 0x20 || (c >= 0x09 && c <= 0x0D) {

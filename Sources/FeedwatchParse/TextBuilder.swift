@@ -1,3 +1,4 @@
+internal import CByteScan
 import FeedwatchModel
 
 /// Accumulates plain text with whitespace collapsed: runs of spaces, tabs and line ends become one
@@ -36,13 +37,30 @@ struct TextBuilder {
         var i = 0
         var runStart = 0
         while i < n {
-            // Fast path: eight bytes at a time while none is a space or control byte or can
-            // start NO-BREAK SPACE (C2 A0).
-            if i + 8 <= n {
-                let x = ByteFlags.load(p + i)
-                let k = ByteFlags.first(ByteFlags.below(x, 0x21) | ByteFlags.equal(x, 0xC2))
-                i += k
-                if k == 8 { continue }
+            // Fast path: sixteen bytes at a time while none is a control byte, NO-BREAK SPACE
+            // (C2 A0) or a space that does not sit between two words (a single space that does
+            // stays in the run, so that a text is copied in a few runs, not in one per word).
+            // The byte after the sixteen is read too: it is what follows the last one.
+            if i + 17 <= n {
+                let q = p + i
+                let special = fw_bytes16(q, 0x21, 0xC2, 0xC2, 0xC2)
+                if special == 0 {
+                    i += 16
+                    continue
+                }
+                let spaces = fw_bytes16(q, 0, 0x20, 0x20, 0x20)
+                let leads = fw_bytes16(q, 0, 0xC2, 0xC2, 0xC2)
+                // What follows each byte: not a word's byte (a control byte, a space, C2), or A0.
+                let notWordAfter = fw_bytes16(q + 1, 0x21, 0xC2, 0xC2, 0xC2)
+                let a0After = fw_bytes16(q + 1, 0, 0xA0, 0xA0, 0xA0)
+                // A space that starts the run is not between two words.
+                let betweenWords = spaces & ~notWordAfter & (i > runStart ? ~0 : ~1)
+                let stops = (special & ~leads & ~betweenWords) | (leads & a0After)
+                if stops == 0 {
+                    i += 16
+                    continue
+                }
+                i += stops.trailingZeroBitCount
             }
             let b = p[i]
             if b > 0x20 && b != 0xC2 {

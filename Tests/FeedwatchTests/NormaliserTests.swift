@@ -1,4 +1,5 @@
 import FeedwatchModel
+import TestSupport
 import Testing
 
 @testable import FeedwatchNormalise
@@ -21,6 +22,21 @@ struct NormaliserTests {
         ])
     func normalisedText(input: String) {
         #expect(Normaliser.normalisedText(input) == Self.reference(input))
+    }
+
+    @Test("normalised text equals the definition on random text, its rare bytes at every offset of an eight-byte step")
+    func normalisedRandomText() {
+        let pieces = [
+            "a", "Word", "EIGHTCHR", "nine CHAR", " ", "  ", "   ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{01}",
+            "\u{1F}", "\u{7F}", "\u{A0}", "\u{2003}", "é", "Ä", "İ", "😀", "x y", "A B C", "0123456", "!", "Z", "@[`{",
+        ]
+        var generator = SeededGenerator(state: 5)
+        for _ in 0..<4000 {
+            let text = (0..<Int(generator.next() % 40)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))]
+            }
+            .joined()
+            #expect(Normaliser.normalisedText(text) == Self.reference(text), "\(text.debugDescription)")
+        }
     }
 
     /// The normaliser remembers what the standard library says of each character beyond ASCII
