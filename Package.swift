@@ -49,7 +49,7 @@ let package = Package(
         .systemLibrary(name: "CByteScan"),
 
         // Values every stage shares: entries, stories, events, JSON writing, time.
-        .target(name: "FeedwatchModel", dependencies: ["CCrypto"], swiftSettings: strict),
+        .target(name: "FeedwatchModel", dependencies: ["CCrypto", "CByteScan"], swiftSettings: strict),
         .target(
             name: "FeedwatchConfig",
             dependencies: ["FeedwatchModel", "FeedwatchMatch", .product(name: "TOMLKit", package: "TOMLKit")],

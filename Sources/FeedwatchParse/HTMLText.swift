@@ -1,3 +1,4 @@
+internal import CByteScan
 import FeedwatchModel
 
 /// Reduces HTML to readable plain text.
@@ -57,7 +58,7 @@ enum HTMLText {
         }
         while i < n {
             // Fast path: only `&` and `<` start anything.
-            i = ByteFlags.skipUnflagged(s, from: i) { ByteFlags.equal($0, 0x26) | ByteFlags.equal($0, 0x3C) }
+            i = ByteScan.skip(s, from: i) { fw_bytes16($0, 0, 0x26, 0x3C, 0x3C) }
             guard i < n else { break }
             let b = s[i]
             if b == 0x26 {  // &

@@ -1,3 +1,4 @@
+internal import CByteScan
 import FeedwatchModel
 import Glibc
 
@@ -61,7 +62,7 @@ struct ReferenceRewriter {
                 section = .markup
             case .markup:
                 // Fast path: only `<` and `&` can change anything.
-                i = ByteFlags.skipUnflagged(s, from: i) { ByteFlags.equal($0, 0x3C) | ByteFlags.equal($0, 0x26) }
+                i = ByteScan.skip(s, from: i) { fw_bytes16($0, 0, 0x3C, 0x26, 0x26) }
                 while i < n && s[i] != 0x3C && s[i] != 0x26 { i += 1 }
                 guard i < n else { break }
                 let b = s[i]

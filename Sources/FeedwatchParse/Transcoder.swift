@@ -1,3 +1,4 @@
+internal import CByteScan
 import FeedwatchModel
 import Glibc
 
@@ -61,8 +62,10 @@ struct Transcoder: ~Copyable {
             if runStart < upTo { out.append(contentsOf: UnsafeBufferPointer(rebasing: s[runStart..<upTo])) }
         }
         while i < n {
-            // Fast path: printable ASCII.
-            i = ByteFlags.skipUnflagged(s, from: i) { ($0 & ByteFlags.highBits) | ByteFlags.below($0, 0x20) }
+            // Fast path: printable ASCII, tabs and line ends.
+            i = ByteScan.skip(s, from: i) {
+                fw_high16($0) | fw_bytes16($0, 0x20, 0, 0, 0) & ~fw_bytes16($0, 0, 0x09, 0x0A, 0x0D)
+            }
             guard i < n else { break }
             let b = s[i]
             if b >= 0x20 && b < 0x80 {
