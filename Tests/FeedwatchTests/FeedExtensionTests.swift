@@ -41,6 +41,17 @@ struct FeedExtensionTests {
         #expect(parser.finish().entries.map(\.link) == ["episode"])
     }
 
+    @Test("a plain-text field's CDATA section is read as written: the references in it are text")
+    func referencesInCDATA() {
+        let found = entries(
+            """
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <entry><id>a</id><title type="text"><![CDATA[Tom &nbsp; Jerry &copy; AT&T &foo; <!--x-->]]></title></entry>
+            </feed>
+            """)
+        #expect(found.map(\.title) == ["Tom &nbsp; Jerry &copy; AT&T &foo; <!--x-->"])
+    }
+
     @Test("a YouTube entry's description (media:group/media:description) is its summary")
     func youTubeDescription() {
         let found = entries(
