@@ -15,8 +15,9 @@ enum Element: Hashable {
     case contentEncoded, dcCreator, dcDate, dcSubject, dcTitle, dcDescription, dcContributor, dctermsIssued,
         dctermsCreated, dctermsModified, mediaContent, mediaThumbnail, syUpdatePeriod, syUpdateFrequency,
         xhtmlBody, xhtmlDiv, itunesAuthor, itunesSummary, itunesCategory, itunesKeywords, mediaTitle, mediaDescription
-    // Non-standard body elements seen in RSS: <body>, <fullitem>, <summary>, CDF's <abstract>
-    case body, fullitem, rssSummary, abstract
+    // Non-standard body elements seen in RSS: <body>, <fullitem>, <summary>, <content> (Atom's name
+    // without its namespace), CDF's <abstract>
+    case body, fullitem, rssSummary, rssContent, abstract
     // HTML as a root: a web page, not a feed
     case html
     case other
@@ -75,9 +76,12 @@ enum Element: Hashable {
             case "body": return .body
             case "fullitem": return .fullitem
             case "summary": return .rssSummary
+            case "content": return .rssContent
             case "abstract": return .abstract
             case "html" where ns == .none: return .html
+            // Roots written without their namespace, which feedparser reads all the same.
             case "feed" where ns == .none: return .atomFeed
+            case "rdf" where ns == .none: return .rdf
             default: return .other
             }
         case .rdf: return local == "RDF" ? .rdf : .other

@@ -305,7 +305,7 @@ final class FeedBuilder {
             begin(.content(3), kind: textKind(element, attributes), base: base)
         case .xhtmlBody, .body: begin(.content(2), kind: .xhtml, base: base)
         case .fullitem: begin(.content(2), kind: .html, base: base)
-        case .rssSummary: begin(.content(1), kind: .html, base: base)
+        case .rssSummary, .rssContent: begin(.content(1), kind: .html, base: base)
         case .guid:
             if let p = attributes.value(local: "isPermaLink")?.trimmingASCIIWhitespace().lowercased() {
                 draft?.guidIsPermaLink = p != "false"
@@ -361,7 +361,8 @@ final class FeedBuilder {
     private static let coreFields: Set<Element> = [
         .title, .link, .description, .guid, .pubDate, .author, .atomTitle, .atomLink,
         .atomId, .atomSummary, .atomContent, .atomPublished, .atomUpdated, .atomIssued, .atomModified,
-        .atomCreated, .atomAuthor, .atomContributor, .atomCategory, .body, .fullitem, .rssSummary, .abstract,
+        .atomCreated, .atomAuthor, .atomContributor, .atomCategory, .body, .fullitem, .rssSummary, .rssContent,
+        .abstract,
     ]
 
     private func atomLink(_ attributes: Attributes, base: String?) {

@@ -52,6 +52,22 @@ struct FeedExtensionTests {
         #expect(found.map(\.title) == ["Tom &nbsp; Jerry &copy; AT&T &foo; <!--x-->"])
     }
 
+    @Test("an RSS item's <content> with no namespace is its body, read as HTML; a root <rdf> with none is RSS 1.0")
+    func namespacelessContentAndRDF() {
+        let rss = entries(
+            """
+            <rss version="2.0"><channel><title>t</title>
+            <item><title>A</title><link>https://example.com/a</link>
+              <content type="text/plain">&lt;script&gt;evil&lt;/script&gt; <b>The</b> story</content></item>
+            </channel></rss>
+            """)
+        #expect(rss.map(\.content) == ["The story"])
+        let parser = FeedParser(documentURL: "https://example.com/feed.xml")
+        parser.consume(Array("<rdf><item><title>B</title><link>https://example.com/b</link></item></rdf>".utf8))
+        let outcome = parser.finish()
+        #expect(outcome.feed.format == .rss10 && outcome.entries.map(\.title) == ["B"])
+    }
+
     @Test("a YouTube entry's description (media:group/media:description) is its summary")
     func youTubeDescription() {
         let found = entries(
