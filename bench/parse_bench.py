@@ -4,7 +4,7 @@
 Usage: parse_bench.py --corpus DIR --feedwatch BIN [--runs N] [--real DIR]
 
 Each tool reads the same files in one process (xargs; feedwatch --files-from), output to /dev/null, whole process timed
-(wall and CPU from wait4, peak RSS). Prints one Markdown table per set: median wall time with
+(wall and CPU from wait4, peak RSS), the tools taking turns run by run. Prints one Markdown table per set: median wall time with
 min-max over the runs, MB/s and entries/s from the median, peak RSS, and the ratio to sfeed and to
 xmllint. Set A is the 2,000-feed corpus (~96 MB); set B the single 50 MB feed; set R (with --real)
 the real-world feeds of a folder such as ../shared/corpus/dev: the generated sets are mostly ASCII,
@@ -67,10 +67,17 @@ def main():
         s = sets[key]
         mb = s["bytes"] / 1e6
         rows = {}
-        for name, cmd in tools:
-            c = cmd.format(list=f"set{key}.list")
+        commands = [(name, cmd.format(list=f"set{key}.list")) for name, cmd in tools]
+        for _, c in commands:
             run(c, corpus)  # warm-up: page cache
-            runs = [run(c, corpus) for _ in range(a.runs)]
+        # Round by round, every tool once a round: a slow spell of this shared machine then
+        # falls on every tool alike instead of on whichever ran its runs in it.
+        timed = {name: [] for name, _ in commands}
+        for _ in range(a.runs):
+            for name, c in commands:
+                timed[name].append(run(c, corpus))
+        for name, _ in commands:
+            runs = timed[name]
             walls = [r[0] for r in runs]
             med = statistics.median(walls)
             rows[name] = dict(tool=name, set=key, median=med, min=min(walls), max=max(walls),
