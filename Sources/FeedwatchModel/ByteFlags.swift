@@ -1,9 +1,8 @@
-/// Eight bytes tested at once (SWAR): which of them are below a bound or equal to a value. The
-/// text passes (whitespace collapsing, JSON escaping) look for a few rare bytes in long runs of
-/// ordinary ones; testing a word at a time lets them skip the ordinary runs eight bytes per step.
+/// Eight bytes tested at once in an integer (SWAR): which of them fall in a range. The word
+/// scanner reads words eight bytes at a time and lower-casing changes eight at once; the passes
+/// that look for rare bytes in long runs use `ByteScan`'s sixteen-byte masks instead.
 ///
-/// Each function returns the high bit of every flagged byte. The lowest flag is exact; flags
-/// above a flagged byte may be spurious (borrows), so a caller takes the lowest one only.
+/// Each function returns the high bit of every flagged byte, every flag exact.
 public enum ByteFlags {
     @usableFromInline static let ones: UInt64 = 0x0101_0101_0101_0101
     @usableFromInline static let highs: UInt64 = 0x8080_8080_8080_8080
@@ -12,18 +11,6 @@ public enum ByteFlags {
     @inlinable @inline(__always)
     public static func load(_ p: UnsafePointer<UInt8>) -> UInt64 {
         UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
-    }
-
-    /// Bytes of `x` below `bound` (at most 0x80).
-    @inlinable @inline(__always)
-    public static func below(_ x: UInt64, _ bound: UInt8) -> UInt64 {
-        (x &- ones &* UInt64(bound)) & ~x & highs
-    }
-
-    /// Bytes of `x` equal to `value`.
-    @inlinable @inline(__always)
-    public static func equal(_ x: UInt64, _ value: UInt8) -> UInt64 {
-        below(x ^ (ones &* UInt64(value)), 1)
     }
 
     /// The high bit of every byte: set in `x & highBits` for bytes beyond ASCII.
@@ -43,23 +30,6 @@ public enum ByteFlags {
     /// first flag, or a word's first `count` bytes.
     @inlinable @inline(__always)
     public static func lowBytes(_ count: Int) -> UInt64 { count >= 8 ? ~0 : (1 << UInt64(count * 8)) &- 1 }
-
-    /// From `start`, past every word of eight bytes in which `flags` flags nothing: the index of
-    /// the first flagged byte, or where fewer than eight bytes remain (the caller goes on byte by
-    /// byte). The fast path of the passes over whole documents, which stop at a few rare bytes.
-    @inlinable @inline(__always)
-    public static func skipUnflagged(
-        _ s: UnsafeBufferPointer<UInt8>, from start: Int, _ flags: (UInt64) -> UInt64
-    ) -> Int {
-        guard let base = s.baseAddress else { return start }
-        var i = start
-        while i + 8 <= s.count {
-            let k = first(flags(load(base + i)))
-            i += k
-            if k < 8 { break }
-        }
-        return i
-    }
 
     /// The index (0...7) of the lowest flagged byte; 8 when none is.
     @inlinable @inline(__always)
