@@ -29,11 +29,9 @@ public enum Normaliser {
             }
             for i in stories.indices where ambiguous.contains(stories[i].key) {
                 if let l = stories[i].linkHash, linkCount[l] == 1 {
-                    stories[i].key = keyHash(.link, stories[i].canonicalLink ?? "")
-                    stories[i].keySource = .link
+                    stories[i] = stories[i].rekeyed(keyHash(.link, stories[i].canonicalLink ?? ""), .link)
                 } else {
-                    stories[i].key = keyHash(.text, Digest.hex(stories[i].textHash))
-                    stories[i].keySource = .text
+                    stories[i] = stories[i].rekeyed(keyHash(.text, Digest.hex(stories[i].textHash)), .text)
                 }
             }
         }

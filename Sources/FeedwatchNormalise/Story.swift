@@ -2,7 +2,12 @@ public import FeedwatchModel
 
 /// An entry with its identity: the story key that says which story it is, and the content hash
 /// that says which version of it. See README "Identity" for the model.
-public struct Story: Sendable {
+///
+/// A class of constants, not a struct: a story is handed from the poll to the store's writer, into
+/// the sighting the matcher decides on and the events made from it, and a struct of an entry's
+/// strings and six digests was copied whole each time (twenty-odd reference counts up, and down
+/// again, per copy: a tenth of a cold cycle's reference counting).
+public final class Story: Sendable {
     public enum KeySource: String, Sendable {
         /// The publisher's id (RSS guid, Atom id).
         case id
@@ -12,22 +17,22 @@ public struct Story: Sendable {
         case text
     }
 
-    public var entry: Entry
+    public let entry: Entry
     /// SHA-256 of `keySource` and its value.
-    public var key: [UInt8]
-    public var keySource: KeySource
+    public let key: [UInt8]
+    public let keySource: KeySource
     /// SHA-256 of the canonical form: normalised title, canonical link, normalised body.
-    public var contentHash: [UInt8]
+    public let contentHash: [UInt8]
     /// SHA-256 of the canonical link, if there is a link.
-    public var linkHash: [UInt8]?
+    public let linkHash: [UInt8]?
     /// SHA-256 of the normalised title and body: the same text under a new id or link.
-    public var textHash: [UInt8]
+    public let textHash: [UInt8]
     /// SHA-256 of the normalised title: whether an edit changed the headline.
-    public var titleHash: [UInt8]
+    public let titleHash: [UInt8]
     /// SHA-256 of the normalised body with its numbers taken out: an edit that only moved a
     /// comment or view count is noise, not an update.
-    public var bodyHash: [UInt8]
-    public var canonicalLink: String?
+    public let bodyHash: [UInt8]
+    public let canonicalLink: String?
 
     public init(
         entry: Entry, key: [UInt8], keySource: KeySource, contentHash: [UInt8], linkHash: [UInt8]?, textHash: [UInt8],
@@ -42,5 +47,13 @@ public struct Story: Sendable {
         self.titleHash = titleHash
         self.bodyHash = bodyHash
         self.canonicalLink = canonicalLink
+    }
+
+    /// The same story under another key: in a document whose ids are not unique, an entry keyed
+    /// by its link or its text instead.
+    func rekeyed(_ key: [UInt8], _ source: KeySource) -> Story {
+        Story(
+            entry: entry, key: key, keySource: source, contentHash: contentHash, linkHash: linkHash, textHash: textHash,
+            titleHash: titleHash, bodyHash: bodyHash, canonicalLink: canonicalLink)
     }
 }

@@ -145,8 +145,11 @@ struct StoreMigrationTests {
         }
         #expect(leading == ["feed_id", "feed_id"])
         // Feed A's "Talks on the coalition" (key 3) under another feed, told by its text digest.
-        var copy = Normaliser.story(Entry(id: "c-1", link: "https://c.example/1", title: "Talks on the coalition"))
-        copy.textHash = Array(repeating: 3 &+ 150, count: 32)
+        let s = Normaliser.story(Entry(id: "c-1", link: "https://c.example/1", title: "Talks on the coalition"))
+        let copy = Story(
+            entry: s.entry, key: s.key, keySource: s.keySource, contentHash: s.contentHash, linkHash: s.linkHash,
+            textHash: Array(repeating: 3 &+ 150, count: 32), titleHash: s.titleHash, bodyHash: s.bodyHash,
+            canonicalLink: s.canonicalLink)
         let at = Self.t0.adding(seconds: 60)
         let result = try store.recordInOwnTransaction(
             feedURL: "https://c.example/rss",
