@@ -8,9 +8,9 @@ import Glibc
 /// posix_spawn, not Foundation's `Process`: nothing here reaps other children or installs a
 /// SIGCHLD handler, and the child starts with default signal actions and an empty signal mask
 /// (the daemon ignores SIGTERM, SIGHUP and the like at the process level, which a child would
-/// otherwise inherit), and with no descriptor but its standard input, output and error. It leads a process group of its own, so that a child killed at the
-/// deadline takes along what it started (which would otherwise live on, holding whatever
-/// descriptors it inherited). Both pipes are driven by one poll loop, so neither side can fill a pipe
+/// otherwise inherit), and with no descriptor but its standard input, output and error. It leads
+/// a process group of its own, so that a child killed at the deadline takes along what it started
+/// (which would otherwise live on, holding whatever descriptors it inherited). Both pipes are driven by one poll loop, so neither side can fill a pipe
 /// the other is not reading. SIGPIPE is blocked in the calling thread while the input is written:
 /// a child that exits before reading all of it makes the write fail with EPIPE, and the SIGPIPE
 /// that leaves pending is taken before the mask is restored, whatever the caller does with it.

@@ -63,18 +63,9 @@ struct ReferenceRewriter {
             case .markup:
                 // Fast path: only `&` and `<!` (a CDATA section or a comment may start there)
                 // can change anything; the byte after the sixteen is read too.
-                if let base = s.baseAddress {
-                    while i + 17 <= n {
-                        let q = base + i
-                        let found =
-                            fw_bytes16(q, 0, 0x26, 0x26, 0x26) | fw_bytes16(q, 0, 0x3C, 0x3C, 0x3C)
-                            & fw_bytes16(q + 1, 0, 0x21, 0x21, 0x21)
-                        if found != 0 {
-                            i += found.trailingZeroBitCount
-                            break
-                        }
-                        i += 16
-                    }
+                i = ByteScan.skip(s, from: i, lookahead: 1) {
+                    fw_bytes16($0, 0, 0x26, 0x26, 0x26) | fw_bytes16($0, 0, 0x3C, 0x3C, 0x3C)
+                        & fw_bytes16($0 + 1, 0, 0x21, 0x21, 0x21)
                 }
                 while i < n && s[i] != 0x3C && s[i] != 0x26 { i += 1 }
                 guard i < n else { break }
