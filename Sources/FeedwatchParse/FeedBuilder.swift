@@ -11,19 +11,6 @@ import FeedwatchModel
 /// Markup inside a captured field (XHTML content, or HTML a publisher forgot to escape) is written
 /// back as tags into the field's text, which then goes through the one HTML-to-text conversion.
 final class FeedBuilder {
-    enum TextKind: Equatable {
-        /// Plain text: only whitespace is collapsed.
-        case plain
-        /// HTML source, possibly with markup given as child elements.
-        case html
-        /// XHTML child elements: text arrives decoded and is escaped as it is captured.
-        case xhtml
-        /// Atom 0.3 `mode="base64"`: base64 of HTML.
-        case base64
-        /// Content that is not text (an image inline in Atom content): not captured.
-        case skip
-    }
-
     fileprivate enum Target {
         case title(Int)
         case link(Int)
@@ -52,10 +39,12 @@ final class FeedBuilder {
     /// field retained) for each.
     private final class Draft {
         var entry = Entry()
-        var titleRank = 0, linkRank = 0, summaryRank = 0, contentRank = 0, idRank = 0, publishedRank = 0
-        var updatedRank = 0
-        /// Whether a summary element (description, summary, …) was read, even an empty one.
-        var summaryDeclared = false
+        /// The title, summary and content candidates, converted by whoever takes the entry
+        /// (`EntryDraft`), unless they pile up: see `defer(_:)`.
+        var texts: [CapturedText] = []
+        var textBytes = 0
+        var choice = TextChoice()
+        var linkRank = 0, idRank = 0, publishedRank = 0, updatedRank = 0
         /// RSS `guid isPermaLink` (true unless said otherwise): the guid may stand in for a link.
         var guidIsPermaLink = true
         var guid: String?
@@ -81,7 +70,7 @@ final class FeedBuilder {
 
     private let documentURL: String?
     private let limits: ParseLimits
-    private let onEntry: (Entry) -> Void
+    private let onEntry: (EntryDraft) -> Void
     /// Called once, before the first entry, with the feed's metadata as read so far.
     private let onFeed: (FeedInfo) -> Void
     private var feedAnnounced = false
@@ -107,7 +96,7 @@ final class FeedBuilder {
 
     init(
         documentURL: String?, limits: ParseLimits, onFeed: @escaping (FeedInfo) -> Void,
-        onEntry: @escaping (Entry) -> Void
+        onEntry: @escaping (EntryDraft) -> Void
     ) {
         self.documentURL = documentURL
         self.limits = limits
@@ -438,7 +427,7 @@ final class FeedBuilder {
         if let id = d.entry.id, id.isEmpty { d.entry.id = nil }
         announceFeed()
         entryCount += 1
-        onEntry(d.entry)
+        onEntry(EntryDraft(entry: d.entry, choice: d.choice, texts: d.texts))
         if entryCount >= limits.maxEntries {
             stop(.entriesCut(limits))
         }
@@ -497,19 +486,38 @@ final class FeedBuilder {
 
     private func finish(_ c: inout Capture) {
         if c.truncated { fieldTruncated = true }
-        let text: String
-        switch c.kind {
-        case .plain: text = c.buffer.withUnsafeBufferPointer { HTMLText.text(fromPlain: $0) }
-        case .html, .xhtml: text = c.buffer.withUnsafeBufferPointer { HTMLText.text(fromHTML: $0) }
-        case .base64:
-            // Inline binary (an image) decodes to bytes that are not text: nothing to keep.
-            let decoded = Base64.decode(c.buffer)
-            guard !decoded.contains(0), String(validating: decoded, as: UTF8.self) != nil else { return }
-            text = decoded.withUnsafeBufferPointer { HTMLText.text(fromHTML: $0) }
-        case .skip: return
+        // An entry's title, summary and content are converted by whoever takes the entry (see
+        // `EntryDraft`); the buffer is copied at its size, and kept for the next field.
+        let deferred: CapturedText.Field?
+        switch c.target {
+        case .title(let rank): deferred = .title(rank)
+        case .summary(let rank): deferred = .summary(rank)
+        case .content(let rank): deferred = .content(rank)
+        default: deferred = nil
         }
+        if let deferred {
+            if c.kind != .skip { self.defer(CapturedText(field: deferred, kind: c.kind, bytes: Array(c.buffer))) }
+            return
+        }
+        guard let text = c.kind.text(of: c.buffer) else { return }
         assign(text, to: c.target, base: c.base)
     }
+
+    /// Keeps a title, summary or content candidate for whoever takes the entry. Past a field's
+    /// worth of bytes or a few dozen candidates, those kept are converted and chosen here, so a
+    /// hostile entry repeating an element holds no more than a plain one.
+    private func `defer`(_ captured: CapturedText) {
+        guard let d = draft else { return }
+        d.texts.append(captured)
+        d.textBytes += captured.bytes.count
+        guard d.textBytes > limits.maxFieldBytes || d.texts.count > Self.maxDeferredTexts else { return }
+        for text in d.texts { d.choice.take(text, into: &d.entry) }
+        d.texts.removeAll()
+        d.textBytes = 0
+    }
+
+    /// An entry's title, summary and content candidates: one to three each in a real feed.
+    private static let maxDeferredTexts = 32
 
     private func assign(_ text: String, to target: Target, base: String?) {
         switch target {
@@ -537,20 +545,6 @@ final class FeedBuilder {
     private func assignEntryField(_ text: String, to target: Target, base: String?) {
         guard let d = draft else { return }
         switch target {
-        case .title(let rank):
-            if rank >= d.titleRank && !text.isEmpty { (d.entry.title, d.titleRank) = (text, rank) }
-        case .summary(let rank):
-            // Rank 0 is media:description: the entry's summary only where the entry has no summary
-            // element at all, not even an empty one (NYT writes an image's caption there beside an
-            // empty <description>; feedparser reads it the same way).
-            if rank > 0 {
-                d.summaryDeclared = true
-            } else if d.summaryDeclared {
-                break
-            }
-            if rank >= d.summaryRank && !text.isEmpty { (d.entry.summary, d.summaryRank) = (text, rank) }
-        case .content(let rank):
-            if rank >= d.contentRank && !text.isEmpty { (d.entry.content, d.contentRank) = (text, rank) }
         case .link(let rank):
             if rank > d.linkRank, let url = URLResolver.resolve(text, against: base) {
                 (d.entry.link, d.linkRank) = (url, rank)

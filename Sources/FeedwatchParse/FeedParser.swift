@@ -38,17 +38,19 @@ public final class FeedParser {
     private var decodedBytes = 0
     private var sizeProblem: ParseProblem?
     private var sawNonSpace = false
-    private let onEntry: ((Entry) -> Void)?
+    private let onEntry: ((EntryDraft) -> Void)?
     private let onFeed: ((FeedInfo) -> Void)?
 
     /// - Parameters:
     ///   - documentURL: where the document came from; relative links resolve against it.
     ///   - contentType: the HTTP `Content-Type`; its `charset` is one piece of encoding evidence.
     ///   - onFeed: called once, before the first entry, with the feed's metadata read so far.
-    ///   - onEntry: called with each entry as it completes; when set, `ParseOutcome.entries` is empty.
+    ///   - onEntry: called with each entry as it completes, its text fields left for the taker to
+    ///     convert (`EntryDraft.resolved()`) on a thread of its choosing; when set,
+    ///     `ParseOutcome.entries` is empty. Without it, entries are converted as they complete.
     public init(
         documentURL: String?, contentType: String? = nil, limits: ParseLimits = .default,
-        onFeed: ((FeedInfo) -> Void)? = nil, onEntry: ((Entry) -> Void)? = nil
+        onFeed: ((FeedInfo) -> Void)? = nil, onEntry: ((EntryDraft) -> Void)? = nil
     ) {
         self.documentURL = documentURL
         self.httpCharset = contentType.flatMap(FeedParser.charsetParameter)
@@ -142,7 +144,7 @@ public final class FeedParser {
                 onFeed: { [weak self] info in self?.onFeed?(info) },
                 onEntry: { [weak self] entry in
                     guard let self else { return }
-                    if let onEntry = self.onEntry { onEntry(entry) } else { self.collected.append(entry) }
+                    if let onEntry = self.onEntry { onEntry(entry) } else { self.collected.append(entry.resolved()) }
                 })
             self.builder = builder
             transcoder = Transcoder(reading: detected.reading)

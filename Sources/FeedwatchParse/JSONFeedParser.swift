@@ -13,7 +13,7 @@ import FeedwatchModel
 enum JSONFeedParser {
     static func parse(
         _ bytes: [UInt8], documentURL: String?, limits: ParseLimits, onFeed: ((FeedInfo) -> Void)?,
-        onEntry: ((Entry) -> Void)?
+        onEntry: ((EntryDraft) -> Void)?
     ) -> ParseOutcome {
         bytes.withUnsafeBufferPointer { buffer in
             parse(buffer, documentURL: documentURL, limits: limits, onFeed: onFeed, onEntry: onEntry)
@@ -22,7 +22,7 @@ enum JSONFeedParser {
 
     private static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, documentURL: String?, limits: ParseLimits, onFeed: ((FeedInfo) -> Void)?,
-        onEntry: ((Entry) -> Void)?
+        onEntry: ((EntryDraft) -> Void)?
     ) -> ParseOutcome {
         func fail(_ p: ParseProblem) -> ParseOutcome {
             ParseOutcome(feed: FeedInfo(), entries: [], entryCount: 0, problem: p, encoding: "UTF-8")
@@ -88,7 +88,7 @@ enum JSONFeedParser {
                 guard var e = try item(&reader, base: base, limits: limits, listCut: &listCut) else { continue }
                 if e.authors.isEmpty { e.authors = top.authors }
                 count += 1
-                if let onEntry { onEntry(e) } else { entries.append(e) }
+                if let onEntry { onEntry(EntryDraft(e)) } else { entries.append(e) }
             }
         } catch {
             if error.tooDeep { return fail(.refused(described(error))) }

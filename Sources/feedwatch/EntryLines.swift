@@ -1,13 +1,15 @@
 import Dispatch
 import FeedwatchModel
+import FeedwatchParse
 
 /// The lines `feedwatch parse` prints for one document: its feed line before the first entry,
 /// then a line per entry (its fields and identity).
 ///
 /// Pipelined, the lines are built on a queue of their own while the parser reads on: one large
-/// document is otherwise one thread's work, and normalising, hashing and writing an entry cost
-/// about a third of what parsing it does. The queue takes entries in batches, in order, at most
-/// a few batches ahead, so memory stays bounded by the batches, not by the document.
+/// document is otherwise one thread's work. The queue converts each entry's text (the parser
+/// hands over drafts), normalises, hashes and writes it: two fifths of what the entry costs. It
+/// takes entries in batches, in order, at most a few batches ahead, so memory stays bounded by
+/// the batches, not by the document.
 final class EntryLines: @unchecked Sendable {
     // Touched by the producer only: whether the feed line was handed over, and the batch being
     // filled.
@@ -23,7 +25,8 @@ final class EntryLines: @unchecked Sendable {
 
     enum Item {
         case feed(FeedInfo)
-        case entry(Entry)
+        /// Converted (`resolved()`) by whoever writes the line: on the lines' queue when pipelined.
+        case entry(EntryDraft)
     }
 
     static let batchSize = 64
@@ -36,7 +39,7 @@ final class EntryLines: @unchecked Sendable {
     }
 
     /// The next entry; `feed` is the feed's metadata as read so far, printed before the first.
-    func add(_ entry: Entry, feed: FeedInfo?) {
+    func add(_ entry: EntryDraft, feed: FeedInfo?) {
         if !feedWritten {
             feedWritten = true
             handOver(.feed(feed ?? FeedInfo()))

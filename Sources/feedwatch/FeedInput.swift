@@ -25,8 +25,11 @@ struct FeedInput {
         var failed: Bool { fetchError != nil || problem?.isFatal == true }
     }
 
-    /// Streams a file's entries to `onEntry` (after `onFeed`, once the feed's head is read).
-    func readFile(_ path: String, onFeed: @escaping (FeedInfo) -> Void, onEntry: @escaping (Entry) -> Void) -> Ending {
+    /// Streams a file's entries to `onEntry` (after `onFeed`, once the feed's head is read), as
+    /// drafts whose text the taker converts (`resolved()`), on its own thread if it has one.
+    func readFile(
+        _ path: String, onFeed: @escaping (FeedInfo) -> Void, onEntry: @escaping (EntryDraft) -> Void
+    ) -> Ending {
         let parser = FeedParser(documentURL: base, limits: limits, onFeed: onFeed, onEntry: onEntry)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {

@@ -89,7 +89,7 @@ struct MatchCommand: AsyncParsableCommand {
             if FeedInput.isURL(input) {
                 (ending, entries) = await reader.readURL(input)
             } else {
-                ending = reader.readFile(input, onFeed: { feed = $0 }, onEntry: { entries.append($0) })
+                ending = reader.readFile(input, onFeed: { feed = $0 }, onEntry: { entries.append($0.resolved()) })
             }
             if ending.feed.title.isEmpty == false { feed = ending.feed }
             if let problem = ending.problem {

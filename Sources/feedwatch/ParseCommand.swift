@@ -149,7 +149,7 @@ struct ParseCommand: AsyncParsableCommand {
         let lines = EntryLines(out: out, pipelined: pipelined) { item, writer, out in
             switch item {
             case .feed(let info): Self.writeFeedLine(info, problem: nil, writer: &writer, out: out)
-            case .entry(let entry): Self.writeEntry(entry, writer: &writer, out: out)
+            case .entry(let draft): Self.writeEntry(draft.resolved(), writer: &writer, out: out)
             }
         }
         var pendingFeed: FeedInfo? = nil
