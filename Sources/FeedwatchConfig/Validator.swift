@@ -19,19 +19,21 @@ struct Validator {
         problems.append(ConfigProblem(file: file, line: index.line(for: path), message: message))
     }
 
-    private mutating func duration(_ text: String?, _ path: [String], _ context: String, min: Duration = .seconds(1))
-        -> Duration?
-    {
+    /// `context` (the start of a problem's message) is made only for a problem: with a feed's
+    /// URL in it, made for every feed it was 5 % of loading a 10,000-feed file.
+    private mutating func duration(
+        _ text: String?, _ path: [String], _ context: @autoclosure () -> String, min: Duration = .seconds(1)
+    ) -> Duration? {
         guard let text else { return nil }
         guard let d = DurationText.parse(text) else {
             problem(
                 path,
-                "\(context)invalid duration \"\(text)\" (write it like \"90s\", \"15m\", \"1h30m\", \"1d\"; at most \"36500d\")"
+                "\(context())invalid duration \"\(text)\" (write it like \"90s\", \"15m\", \"1h30m\", \"1d\"; at most \"36500d\")"
             )
             return nil
         }
         if d < min {
-            problem(path, "\(context)\(path.last ?? "duration") must be at least \(DurationText.format(min))")
+            problem(path, "\(context())\(path.last ?? "duration") must be at least \(DurationText.format(min))")
             return nil
         }
         return d
@@ -174,7 +176,10 @@ struct Validator {
         if raw.isEmpty { problem([], "no [[feed]]: nothing to watch") }
         for (i, f) in raw.enumerated() {
             let path = ["feed[\(i)]"]
-            let url = f.url.trimmingCharacters(in: .whitespaces)
+            // Foundation's trimming is slow enough to matter at 10,000 feeds; most URLs need none.
+            let url =
+                f.url.first?.isWhitespace == false && f.url.last?.isWhitespace == false
+                ? f.url : f.url.trimmingCharacters(in: .whitespaces)
             if let why = Self.httpURLProblem(url) {
                 problem(path + ["url"], "feed #\(i + 1): url \"\(RedactedURL.text(f.url))\" \(why)")
                 continue
