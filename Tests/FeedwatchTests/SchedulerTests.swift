@@ -44,10 +44,14 @@ struct SchedulerTests {
         scheduler.schedule("a", at: Timestamp(seconds: 1_800_000_002))
         _ = scheduler.snapshot()  // the schedule is in
         clock.set(1_800_000_000 - 3600)
-        // The test clock stands still: advance it as real time passes, an hour behind.
+        // The test clock stands still: advance it as real time passes, an hour behind. Each look
+        // comes a sleep after the clock was last moved, so that the scheduler has seen it even
+        // when this task is kept waiting (a loaded machine once held it 20 s, past a deadline
+        // checked right after moving the clock).
         let start = ContinuousClock.now
-        while fired.withLock({ $0.isEmpty }), ContinuousClock.now - start < .seconds(10) {
+        for _ in 0..<100 {
             try await Task.sleep(for: .milliseconds(100))
+            if !fired.withLock({ $0.isEmpty }) { break }
             let elapsed = (ContinuousClock.now - start).components.seconds
             clock.set(1_800_000_000 - 3600 + elapsed)
         }
