@@ -40,7 +40,7 @@ final class FeedBuilder {
     private final class Draft {
         var entry = Entry()
         /// The title, summary and content candidates, converted by whoever takes the entry
-        /// (`EntryDraft`), unless they pile up: see `defer(_:)`.
+        /// (`EntryDraft`), unless they pile up: see `keep(_:)`.
         var texts: [CapturedText] = []
         var textBytes = 0
         var choice = TextChoice()
@@ -496,7 +496,7 @@ final class FeedBuilder {
         default: deferred = nil
         }
         if let deferred {
-            if c.kind != .skip { self.defer(CapturedText(field: deferred, kind: c.kind, bytes: Array(c.buffer))) }
+            keep(CapturedText(field: deferred, kind: c.kind, bytes: Array(c.buffer)))
             return
         }
         guard let text = c.kind.text(of: c.buffer) else { return }
@@ -506,7 +506,7 @@ final class FeedBuilder {
     /// Keeps a title, summary or content candidate for whoever takes the entry. Past a field's
     /// worth of bytes or a few dozen candidates, those kept are converted and chosen here, so a
     /// hostile entry repeating an element holds no more than a plain one.
-    private func `defer`(_ captured: CapturedText) {
+    private func keep(_ captured: CapturedText) {
         guard let d = draft else { return }
         d.texts.append(captured)
         d.textBytes += captured.bytes.count
