@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// All watches compiled into shared structures: one set of word tables over every term of every
 /// watch (`TermTables`), so a story is scanned once and each of its words looked up once whatever
@@ -115,6 +116,10 @@ public final class Matcher: Sendable {
 
     private let terms: [Term]
     private let tables: TermTables
+    /// Scanners and term finders between stories: their word buffer and hit storage are made
+    /// once per thread that matches, not once per story (a tenth of matching with one watch was
+    /// allocating, initialising and freeing them).
+    private let scratches = Mutex<[Scratch]>([])
     private let watches: [CompiledWatch]
     private let programs: [Program]
     private let regexTerms: [[Int]]
@@ -319,11 +324,24 @@ public final class Matcher: Sendable {
     private struct Field {
         let set: FieldSet
         let name: String
-        /// The field's text (a list's items joined by `listSeparator`), for snippets and regular
-        /// expressions.
-        let text: String
-        /// A list's items, scanned one by one so that no phrase spans two of them.
+        /// The text of a field that is one text, or of a list of one item.
+        private let single: String?
+        /// A list's items, scanned one by one so that no phrase spans two of them (nil for one
+        /// text, or a list of one item or none).
         let items: [String]?
+
+        init(set: FieldSet, name: String, text: String) {
+            (self.set, self.name, single, items) = (set, name, text, nil)
+        }
+
+        init(set: FieldSet, name: String, list: [String]) {
+            (self.set, self.name) = (set, name)
+            (single, items) = list.count > 1 ? (nil, list) : (list.first ?? "", nil)
+        }
+
+        /// The field's text (a list's items joined by `listSeparator`), for snippets and regular
+        /// expressions: joined only for a story that needs one, not for every story.
+        var text: String { single ?? (items ?? []).joined(separator: Matcher.listSeparator) }
     }
 
     private static let listSeparator = " \u{1F} "
@@ -333,14 +351,11 @@ public final class Matcher: Sendable {
         fields.reserveCapacity(7)
         func add(_ set: FieldSet, _ name: String, _ value: @autoclosure () -> String) {
             guard fieldsUsed.contains(set) else { return }
-            fields.append(Field(set: set, name: name, text: value(), items: nil))
+            fields.append(Field(set: set, name: name, text: value()))
         }
         func add(_ set: FieldSet, _ name: String, list: [String]) {
             guard fieldsUsed.contains(set) else { return }
-            fields.append(
-                Field(
-                    set: set, name: name, text: list.joined(separator: Self.listSeparator),
-                    items: list.count > 1 ? list : nil))
+            fields.append(Field(set: set, name: name, list: list))
         }
         add(.title, "title", story.title)
         add(.summary, "summary", story.summary)
@@ -384,11 +399,30 @@ public final class Matcher: Sendable {
         }
     }
 
+    /// A story's scanner and term finder, used by one thread at a time: taken from
+    /// `scratches` for a story and put back after it.
+    private final class Scratch: @unchecked Sendable {
+        var scanner = WordScanner()
+        var finder: TermFinder
+
+        init(tables: TermTables) { finder = TermFinder(tables: tables) }
+    }
+
+    /// More are made when more threads match at once; this many are kept.
+    private static let keptScratches = 8
+
     /// The watches `story` matches, each with its explanation, in configuration order.
     public func match(_ story: StoryText) -> [WatchMatch] {
+        let scratch = scratches.withLock { $0.popLast() } ?? Scratch(tables: tables)
+        defer {
+            scratch.finder.reset()
+            scratches.withLock { if $0.count < Self.keptScratches { $0.append(scratch) } }
+        }
+        return match(story, scanner: &scratch.scanner, finder: &scratch.finder)
+    }
+
+    private func match(_ story: StoryText, scanner: inout WordScanner, finder: inout TermFinder) -> [WatchMatch] {
         let fields = fields(of: story)
-        var finder = TermFinder(tables: tables)
-        var scanner = WordScanner()
         for (f, field) in fields.enumerated() {
             finder.begin(field: f, set: field.set)
             if let items = field.items {

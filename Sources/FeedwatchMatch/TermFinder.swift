@@ -129,6 +129,15 @@ struct TermFinder: WordSink, ~Copyable {
 
     deinit { hitStorage.deallocate() }
 
+    /// Forgets the last story's hits and phrases, keeping the storage for the next story.
+    mutating func reset() {
+        hitCount = 0
+        pending.removeAll(keepingCapacity: true)
+        field = 0
+        fieldSet = []
+        position = 0
+    }
+
     /// Calls `body` with the hits, in the order of the text (the finder's own storage, valid
     /// during the call).
     func withHits<R>(_ body: (UnsafeBufferPointer<Hit>) -> R) -> R {

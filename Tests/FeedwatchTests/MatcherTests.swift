@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Testing
 
 @testable import FeedwatchMatch
@@ -153,6 +155,45 @@ struct MatcherTests {
         let headline = StoryText(title: "Iraq asks coalition to leave", content: "Nothing else.")
         #expect(m.match(headline).map(\.watch) == ["everywhere", "headline"])
         #expect(m.match(StoryText(title: "t", summary: "Baghdad talks")).map(\.watch) == ["lists"])
+    }
+
+    @Test(
+        "one matcher, its scanning state reused story after story and on several threads at once, answers as a new one does"
+    )
+    func reusedAndShared() throws {
+        let definitions = [
+            WatchDefinition(name: "phrase", expression: "\"Islamic State\" AND (Iraq* OR Syria)"),
+            WatchDefinition(name: "near", expression: "troops NEAR/4 (Iraq OR Baghdad)"),
+            WatchDefinition(name: "lists", expression: "category:\"Middle East\" OR author:Doe"),
+        ]
+        // Stories that leave hits and half-read phrases behind, then stories with none: a hit or
+        // phrase kept from the story before would show as a match here.
+        var stories: [StoryText] = []
+        for i in 0..<200 {
+            switch i % 4 {
+            case 0:
+                stories.append(StoryText(title: "Islamic State fighters in Iraq", content: "US troops stay in Baghdad"))
+            case 1: stories.append(StoryText(title: "State of Islamic", summary: "Islamic"))
+            case 2:
+                stories.append(
+                    StoryText(title: "Talks", categories: ["Middle", "East"], authors: ["Jane Doe", "Ann Roe"]))
+            default: stories.append(StoryText(title: "troops", content: "will stay \(i) days"))
+            }
+        }
+        let all = stories
+        let expected = try all.map { try Matcher(watches: definitions).match($0) }
+        #expect(expected.filter { !$0.isEmpty }.count == 100)
+
+        let shared = try Matcher(watches: definitions)
+        #expect(all.map { shared.match($0) } == expected)
+        let concurrent = Mutex([[WatchMatch]?](repeating: nil, count: all.count))
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for i in stride(from: worker, to: all.count, by: 8) {
+                let found = shared.match(all[i])
+                concurrent.withLock { $0[i] = found }
+            }
+        }
+        #expect(concurrent.withLock { $0 } == expected)
     }
 
     @Test("an alias lists terms, never another alias")
