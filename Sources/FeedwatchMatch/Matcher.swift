@@ -416,7 +416,9 @@ public final class Matcher: Sendable {
         let scratch = scratches.withLock { $0.popLast() } ?? Scratch(tables: tables)
         defer {
             scratch.finder.reset()
-            scratches.withLock { if $0.count < Self.keptScratches { $0.append(scratch) } }
+            if !scratch.scanner.isGrown {
+                scratches.withLock { if $0.count < Self.keptScratches { $0.append(scratch) } }
+            }
         }
         return match(story, scanner: &scratch.scanner, finder: &scratch.finder)
     }

@@ -111,7 +111,7 @@ struct TermFinder: WordSink, ~Copyable {
     private let filter: TermFilter.View
     /// The hits so far: `hitStorage[0 ..< hitCount]` (raw storage, appended to for every hit).
     private var hitStorage: UnsafeMutablePointer<Hit>
-    private var hitCapacity = 64
+    private var hitCapacity = TermFinder.initialHitCapacity
     private(set) var hitCount = 0
     private var pending: [PendingPhrase] = []
     private var field: Int32 = 0
@@ -129,14 +129,23 @@ struct TermFinder: WordSink, ~Copyable {
 
     deinit { hitStorage.deallocate() }
 
-    /// Forgets the last story's hits and phrases, keeping the storage for the next story.
+    /// Forgets the last story's hits and phrases, keeping the storage for the next story unless
+    /// a story with an uncommon number of them grew it (a hostile one can have a hit per word).
     mutating func reset() {
         hitCount = 0
-        pending.removeAll(keepingCapacity: true)
+        if hitCapacity > Self.keptHitCapacity {
+            hitStorage.deallocate()
+            hitCapacity = Self.initialHitCapacity
+            hitStorage = .allocate(capacity: hitCapacity)
+        }
+        pending.removeAll(keepingCapacity: pending.capacity <= Self.keptHitCapacity)
         field = 0
         fieldSet = []
         position = 0
     }
+
+    private static let initialHitCapacity = 64
+    private static let keptHitCapacity = 4096
 
     /// Calls `body` with the hits, in the order of the text (the finder's own storage, valid
     /// during the call).

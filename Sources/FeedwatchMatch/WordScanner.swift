@@ -93,6 +93,9 @@ struct WordScanner: ~Copyable {
 
     deinit { buffer.deallocate() }
 
+    /// Whether a long word grew the buffer past what is worth keeping for the next text.
+    var isGrown: Bool { capacity > 4096 }
+
     /// Room for `needed` bytes in the word buffer, keeping the first `used`.
     private mutating func reserve(_ needed: Int, keeping used: Int) {
         guard needed > capacity else { return }
