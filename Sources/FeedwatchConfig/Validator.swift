@@ -162,9 +162,11 @@ struct Validator {
     /// What is wrong with `url` as the address of a feed or a webhook, or nil: it must be an
     /// absolute http(s) URL with a host, and a port it names must be one a connection can use
     /// (`:99999` or `:0` would fail every poll or delivery with libcurl's "port out of range").
+    /// The host is read as written (`encodedHost`): `host` decodes an IDNA name through ICU,
+    /// whose pages (1.4 MB) the daemon would otherwise hold for as long as it runs.
     static func httpURLProblem(_ url: String) -> String? {
         guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
+            scheme == "http" || scheme == "https", let host = parsed.encodedHost, !host.isEmpty
         else { return "is not an http or https URL" }
         if let port = parsed.port, !(1...65_535).contains(port) { return "names port \(port), outside 1-65535" }
         return nil

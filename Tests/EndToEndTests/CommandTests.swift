@@ -88,6 +88,10 @@ struct CommandTests {
             ":2: feed #1: url \"file:///etc/passwd\" is not an http or https URL"
         ),
         (
+            "url without a host", "[[feed]]\nurl = \"https:///rss\"\n",
+            ":2: feed #1: url \"https:///rss\" is not an http or https URL"
+        ),
+        (
             "port out of range", "[[feed]]\nurl = \"https://example.org:99999/rss\"\n",
             ":2: feed #1: url \"https://example.org:99999/rss\" names port 99999, outside 1-65535"
         ),
