@@ -48,11 +48,16 @@ struct TextChoice: Sendable {
     /// Whether a summary element (description, summary, …) was read, even an empty one.
     private var summaryDeclared = false
 
-    /// Converts `captured` and makes it the entry's field if it outranks what is there (a later
-    /// candidate of equal rank wins; an empty one never does).
+    /// Converts `captured` and makes it the entry's field if it outranks what is there.
     mutating func take(_ captured: CapturedText, into e: inout Entry) {
-        guard let text = captured.text() else { return }
-        switch captured.field {
+        take(captured.field, captured.text(), into: &e)
+    }
+
+    /// Makes `text` (nil: the element held none) the entry's `field` if it outranks what is there
+    /// (a later candidate of equal rank wins; an empty one never does).
+    mutating func take(_ field: CapturedText.Field, _ text: String?, into e: inout Entry) {
+        guard let text else { return }
+        switch field {
         case .title(let rank):
             if rank >= titleRank && !text.isEmpty { (e.title, titleRank) = (text, rank) }
         case .summary(let rank):

@@ -71,6 +71,10 @@ final class FeedBuilder {
     private let documentURL: String?
     private let limits: ParseLimits
     private let onEntry: (EntryDraft) -> Void
+    /// Whether entries leave their title, summary and content to the taker (streamed), or have
+    /// them converted as they are read (collected: a copy of each field would be work for
+    /// nothing).
+    private let defersText: Bool
     /// Called once, before the first entry, with the feed's metadata as read so far.
     private let onFeed: (FeedInfo) -> Void
     private var feedAnnounced = false
@@ -95,10 +99,11 @@ final class FeedBuilder {
     private var rootSeen = false
 
     init(
-        documentURL: String?, limits: ParseLimits, onFeed: @escaping (FeedInfo) -> Void,
+        documentURL: String?, limits: ParseLimits, defersText: Bool, onFeed: @escaping (FeedInfo) -> Void,
         onEntry: @escaping (EntryDraft) -> Void
     ) {
         self.documentURL = documentURL
+        self.defersText = defersText
         self.limits = limits
         self.onFeed = onFeed
         self.onEntry = onEntry
@@ -487,7 +492,8 @@ final class FeedBuilder {
     private func finish(_ c: inout Capture) {
         if c.truncated { fieldTruncated = true }
         // An entry's title, summary and content are converted by whoever takes the entry (see
-        // `EntryDraft`); the buffer is copied at its size, and kept for the next field.
+        // `EntryDraft`) when it is streamed: the buffer is copied at its size, and kept for the
+        // next field. Collected, they are converted here, from the buffer.
         let deferred: CapturedText.Field?
         switch c.target {
         case .title(let rank): deferred = .title(rank)
@@ -496,7 +502,11 @@ final class FeedBuilder {
         default: deferred = nil
         }
         if let deferred {
-            keep(CapturedText(field: deferred, kind: c.kind, bytes: Array(c.buffer)))
+            if defersText {
+                keep(CapturedText(field: deferred, kind: c.kind, bytes: Array(c.buffer)))
+            } else if let d = draft {
+                d.choice.take(deferred, c.kind.text(of: c.buffer), into: &d.entry)
+            }
             return
         }
         guard let text = c.kind.text(of: c.buffer) else { return }

@@ -140,7 +140,7 @@ public final class FeedParser {
             consume(pending)
         default:
             let builder = FeedBuilder(
-                documentURL: documentURL, limits: limits,
+                documentURL: documentURL, limits: limits, defersText: onEntry != nil,
                 onFeed: { [weak self] info in self?.onFeed?(info) },
                 onEntry: { [weak self] entry in
                     guard let self else { return }
