@@ -41,21 +41,24 @@ extension CharClass {
 /// CJK ideographs and kana stand alone, each a word of its own, after the same folding (half-width
 /// katakana meet full-width ones; the voicing marks go as accents do).
 ///
-/// The Basic Multilingual Plane is tabulated once per process from Foundation's Unicode data, so
-/// the hot path is a table lookup per character; the blocks whose characters all fold to
-/// themselves (CJK ideographs, Hangul syllables, private use) are filled without asking, which
-/// keeps building the table to a few milliseconds. Beyond the BMP (mathematical letters such as
+/// The Basic Multilingual Plane's table is computed from Foundation's Unicode data when the
+/// sources are generated (`FoldTableData.swift`, by `scripts/gen-fold-table.sh`) and only read
+/// at start: computing it took 40 ms of every command's start, longer than `feedwatch check`
+/// spends on a whole configuration. A test computes it again and fails when the toolchain's
+/// Unicode data no longer gives the table shipped. Beyond the BMP (mathematical letters such as
 /// 𝐁𝐚𝐠𝐡𝐝𝐚𝐝, enclosed letters, rare ideographs) each character is folded when met.
 struct FoldTable: Sendable {
     /// Per scalar below `limit`: bits 0-20 the folded scalar (or an index into `multi`),
     /// bit 21 "index into multi", bits 24-26 the class.
-    private let entries: [UInt32]
-    private let multi: [[Unicode.Scalar]]
+    let entries: [UInt32]
+    let multi: [[Unicode.Scalar]]
     static let limit: UInt32 = 0x1_0000
 
-    static let shared = FoldTable()
+    static let shared = FoldTable(runs: FoldTable.generatedRuns)
 
-    private init() {
+    /// The table computed from the Unicode data of the toolchain's Foundation: what
+    /// `FoldTableData.swift` is generated from, and what the test checks it against.
+    static func computed() -> FoldTable {
         var entries = [UInt32](repeating: 0, count: Int(FoldTable.limit))
         var multi: [[Unicode.Scalar]] = []
         for v in 0..<FoldTable.limit {
@@ -80,8 +83,7 @@ struct FoldTable: Sendable {
             }
             entries[Int(v)] = entry
         }
-        self.entries = entries
-        self.multi = multi
+        return FoldTable(entries: entries, multi: multi)
     }
 
     /// The class of scalar value `v` and its folded form when the table holds it as one scalar
