@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import FeedwatchMatch
@@ -229,6 +230,44 @@ struct MatcherTests {
         ])
         #expect(m.match(Self.title("Iraq votes")).map(\.watch) == ["headline", "anywhere"])
         #expect(m.match(StoryText(title: "Votes", summary: "in Iraq")).map(\.watch) == ["anywhere"])
+    }
+
+    @Test("every term is found among words of its shape: random words against a plain reference")
+    func wordsOfOneShape() throws {
+        // Words that share their first two letters and often their length, long and short, so
+        // that the term filter's first look (two bytes and a length) lets most through and its
+        // second (the first eight or four bytes) must tell them apart without losing a term.
+        var rng = SeededGenerator(state: 29)
+        let stems = ["mi", "mo", "st", "ba", "co"]
+        func randomWord() -> String {
+            let tail = (0..<Int.random(in: 0...11, using: &rng)).map { _ in
+                Character(Unicode.Scalar(UInt8.random(in: 0x61...0x66, using: &rng)))
+            }
+            return (stems.randomElement(using: &rng) ?? "mi") + String(tail)
+        }
+        let vocabulary = Array(Set((0..<400).map { _ in randomWord() })).sorted()
+        let exact = (0..<60).compactMap { _ in vocabulary.randomElement(using: &rng) }
+        let prefixes = (0..<40).compactMap { _ -> String? in
+            guard let w = vocabulary.randomElement(using: &rng), w.count >= 3 else { return nil }
+            return String(w.prefix(Int.random(in: 3...min(10, w.count), using: &rng)))
+        }
+        let definitions =
+            exact.enumerated().map { WatchDefinition(name: "e\($0.offset)", expression: $0.element) }
+            + prefixes.enumerated().map { WatchDefinition(name: "p\($0.offset)", expression: $0.element + "*") }
+        let matcher = try Matcher(watches: definitions)
+        var matched = 0
+        for _ in 0..<300 {
+            let words = (0..<12).compactMap { _ in vocabulary.randomElement(using: &rng) }
+            let title = words.map { Bool.random(using: &rng) ? $0.uppercased() : $0 }.joined(separator: " ")
+            var expected = Set(exact.enumerated().filter { words.contains($0.element) }.map { "e\($0.offset)" })
+            for (i, p) in prefixes.enumerated() where words.contains(where: { $0.hasPrefix(p) }) {
+                expected.insert("p\(i)")
+            }
+            let found = Set(matcher.match(Self.title(title)).map(\.watch))
+            #expect(found == expected, "\(title)")
+            matched += found.count
+        }
+        #expect(matched > 300, "the stories hold terms, not only words of their shape")
     }
 
     @Test("a phrase never spans two categories")
