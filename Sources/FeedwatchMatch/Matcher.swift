@@ -346,24 +346,37 @@ public final class Matcher: Sendable {
 
     private static let listSeparator = " \u{1F} "
 
+    /// A field's value as the story holds it.
+    private enum FieldValue {
+        case text(String)
+        case list([String])
+    }
+
+    /// Hands `body` each field some watch reads, in one fixed order: a hit names its field by
+    /// its place in this order (`Hit.field`), in the scan and in `fields(of:)` alike.
+    @inline(__always)
+    private func forEachField(of story: StoryText, _ body: (FieldSet, String, FieldValue) -> Void) {
+        if fieldsUsed.contains(.title) { body(.title, "title", .text(story.title)) }
+        if fieldsUsed.contains(.summary) { body(.summary, "summary", .text(story.summary)) }
+        if fieldsUsed.contains(.content) { body(.content, "content", .text(story.content)) }
+        if fieldsUsed.contains(.category) { body(.category, "category", .list(story.categories)) }
+        if fieldsUsed.contains(.author) { body(.author, "author", .list(story.authors)) }
+        if fieldsUsed.contains(.link) { body(.link, "link", .text(story.link)) }
+        if fieldsUsed.contains(.feed) { body(.feed, "feed", .text(story.feed)) }
+    }
+
+    /// The fields as explanations and regular expressions read them: made only for a story with
+    /// a watch to evaluate (most stories have none; making them for every story was an array
+    /// and a retain of each text per story).
     private func fields(of story: StoryText) -> [Field] {
         var fields: [Field] = []
         fields.reserveCapacity(7)
-        func add(_ set: FieldSet, _ name: String, _ value: @autoclosure () -> String) {
-            guard fieldsUsed.contains(set) else { return }
-            fields.append(Field(set: set, name: name, text: value()))
+        forEachField(of: story) { set, name, value in
+            switch value {
+            case .text(let text): fields.append(Field(set: set, name: name, text: text))
+            case .list(let list): fields.append(Field(set: set, name: name, list: list))
+            }
         }
-        func add(_ set: FieldSet, _ name: String, list: [String]) {
-            guard fieldsUsed.contains(set) else { return }
-            fields.append(Field(set: set, name: name, list: list))
-        }
-        add(.title, "title", story.title)
-        add(.summary, "summary", story.summary)
-        add(.content, "content", story.content)
-        add(.category, "category", list: story.categories)
-        add(.author, "author", list: story.authors)
-        add(.link, "link", story.link)
-        add(.feed, "feed", story.feed)
         return fields
     }
 
@@ -404,8 +417,18 @@ public final class Matcher: Sendable {
     private final class Scratch: @unchecked Sendable {
         var scanner = WordScanner()
         var finder: TermFinder
+        /// Per term, its first hit in the story (`Found.firstHit`): a table of its own, since a
+        /// temporary one of a few hundred terms is past what the stack takes, and was allocated
+        /// for every story with a hit.
+        let firstHit: UnsafeMutablePointer<Int32>
 
-        init(tables: TermTables) { finder = TermFinder(tables: tables) }
+        init(tables: TermTables, terms: Int) {
+            finder = TermFinder(tables: tables)
+            firstHit = .allocate(capacity: max(1, terms))
+            firstHit.initialize(repeating: 0, count: max(1, terms))
+        }
+
+        deinit { firstHit.deallocate() }
     }
 
     /// More are made when more threads match at once; this many are kept.
@@ -413,21 +436,28 @@ public final class Matcher: Sendable {
 
     /// The watches `story` matches, each with its explanation, in configuration order.
     public func match(_ story: StoryText) -> [WatchMatch] {
-        let scratch = scratches.withLock { $0.popLast() } ?? Scratch(tables: tables)
+        let scratch = scratches.withLock { $0.popLast() } ?? Scratch(tables: tables, terms: terms.count)
         defer {
             scratch.finder.reset()
             if !scratch.scanner.isGrown {
                 scratches.withLock { if $0.count < Self.keptScratches { $0.append(scratch) } }
             }
         }
-        return match(story, scanner: &scratch.scanner, finder: &scratch.finder)
+        return match(story, scanner: &scratch.scanner, finder: &scratch.finder, firstHit: scratch.firstHit)
     }
 
-    private func match(_ story: StoryText, scanner: inout WordScanner, finder: inout TermFinder) -> [WatchMatch] {
-        let fields = fields(of: story)
-        for (f, field) in fields.enumerated() {
-            finder.begin(field: f, set: field.set)
-            if let items = field.items {
+    private func match(
+        _ story: StoryText, scanner: inout WordScanner, finder: inout TermFinder,
+        firstHit: UnsafeMutablePointer<Int32>
+    ) -> [WatchMatch] {
+        var f = 0
+        forEachField(of: story) { set, _, value in
+            finder.begin(field: f, set: set)
+            f += 1
+            var text: String
+            switch value {
+            case .text(let t): text = t
+            case .list(let items) where items.count > 1:
                 var offset = 0
                 for item in items {
                     var item = item
@@ -435,43 +465,44 @@ public final class Matcher: Sendable {
                     finder.breakPhrases()
                     offset += item.utf8.count + Self.listSeparator.utf8.count
                 }
-            } else {
-                var text = field.text
-                text.withUTF8 { scanner.scan($0, into: &finder) }
+                return
+            case .list(let items): text = items.first ?? ""
             }
+            text.withUTF8 { scanner.scan($0, into: &finder) }
         }
         if finder.hitCount == 0 && alwaysEvaluate.isEmpty { return [] }
-        return finder.withHits { evaluate($0, fields) }
+        return finder.withHits { evaluate($0, story, firstHit: firstHit) }
     }
 
     /// Which terms occur and which watches to evaluate, from the story's hits; then the
     /// evaluation of those watches.
-    private func evaluate(_ hits: UnsafeBufferPointer<Hit>, _ fields: [Field]) -> [WatchMatch] {
+    private func evaluate(
+        _ hits: UnsafeBufferPointer<Hit>, _ story: StoryText, firstHit: UnsafeMutablePointer<Int32>
+    ) -> [WatchMatch] {
         let presentWords = (terms.count + 63) / 64
         let candidateWords = (watches.count + 63) / 64
         // Two bit sets: which terms occur (what the programs read), and the watches to evaluate
         // (read in configuration order); and each present term's first hit.
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: presentWords + candidateWords) { bits in
             bits.initialize(repeating: 0)
-            return withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, terms.count)) { first in
-                guard let present = bits.baseAddress, let firstHit = first.baseAddress else { return [] }
-                let candidates = UnsafeMutableBufferPointer(rebasing: bits[presentWords...])
-                for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
-                var any = !alwaysEvaluate.isEmpty
-                for (i, h) in hits.enumerated() {
-                    let t = Int(h.term)
-                    guard present[t >> 6] & (1 << UInt64(t & 63)) == 0 else { continue }
-                    present[t >> 6] |= 1 << UInt64(t & 63)
-                    firstHit[t] = Int32(i)
-                    for k in Int(anchorStart[t])..<Int(anchorStart[t + 1]) {
-                        let w = Int(anchored[k])
-                        candidates[w >> 6] |= 1 << UInt64(w & 63)
-                        any = true
-                    }
+            guard let present = bits.baseAddress else { return [] }
+            let candidates = UnsafeMutableBufferPointer(rebasing: bits[presentWords...])
+            for w in alwaysEvaluate { candidates[w >> 6] |= 1 << UInt64(w & 63) }
+            var any = !alwaysEvaluate.isEmpty
+            for (i, h) in hits.enumerated() {
+                let t = Int(h.term)
+                guard present[t >> 6] & (1 << UInt64(t & 63)) == 0 else { continue }
+                present[t >> 6] |= 1 << UInt64(t & 63)
+                firstHit[t] = Int32(i)
+                for k in Int(anchorStart[t])..<Int(anchorStart[t + 1]) {
+                    let w = Int(anchored[k])
+                    candidates[w >> 6] |= 1 << UInt64(w & 63)
+                    any = true
                 }
-                guard any else { return [] }
-                return evaluate(candidates, Found(hits: hits, firstHit: firstHit, present: present), fields)
             }
+            guard any else { return [] }
+            return evaluate(
+                candidates, Found(hits: hits, firstHit: firstHit, present: present), fields(of: story))
         }
     }
 
