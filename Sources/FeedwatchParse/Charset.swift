@@ -1,5 +1,4 @@
 import FeedwatchModel
-import Foundation
 import Glibc
 
 /// How the bytes of a document are to be read, decided once from its first bytes.
@@ -124,10 +123,13 @@ struct Charset: Equatable {
         while i < head.count, head[i] == 0x20 || head[i] == 0x09 || head[i] == 0x0A || head[i] == 0x0D { i += 1 }
         let prefix: [UInt8] = Array("<?xml".utf8)
         guard head.count >= i + prefix.count, Array(head[i..<(i + prefix.count)]) == prefix else { return nil }
-        guard let end = find(Array("?>".utf8), in: head, from: i) else { return nil }
-        let decl = String(decoding: head[i..<end], as: UTF8.self)
-        guard let r = decl.range(of: "encoding") else { return nil }
-        var rest = decl[r.upperBound...].drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let end = find(Array("?>".utf8), in: head, from: i),
+            let at = find(Array("encoding".utf8), in: Array(head[i..<end]), from: 0)
+        else { return nil }
+        // Found among the bytes: Foundation's `range(of:)` searched through CoreFoundation for
+        // each document (its pages held by the daemon for that alone).
+        let decl = String(decoding: head[(i + at + 8)..<end], as: UTF8.self)
+        var rest = decl[...].drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard rest.first == "=" else { return nil }
         rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
