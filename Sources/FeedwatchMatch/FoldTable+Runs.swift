@@ -12,37 +12,55 @@ extension FoldTable {
     init(runs text: String) {
         var entries = [UInt32](repeating: UInt32(CharClass.separator.rawValue) << 24, count: Int(FoldTable.limit))
         var multi: [[Unicode.Scalar]] = []
-        let tokens = text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A })
-        var runs: [(start: Int, token: Substring.UTF8View.SubSequence)] = []
-        runs.reserveCapacity(tokens.count)
-        for token in tokens {
+        /// The run read last: filled up to where the next one starts.
+        var open: (start: Int, entry: UInt32, delta: Int?)?
+        func close(at end: Int) {
+            guard let run = open else { return }
+            for v in run.start..<max(run.start, min(end, Int(FoldTable.limit))) {
+                guard let delta = run.delta else {
+                    entries[v] = run.entry
+                    continue
+                }
+                if v + delta > 0 { entries[v] = run.entry | UInt32(v + delta) }
+            }
+            open = nil
+        }
+        func read(_ token: Slice<UnsafeBufferPointer<UInt8>>) {
             guard let colon = token.firstIndex(of: 0x3A), let start = Self.hex(token[..<colon]),
                 start < Int(FoldTable.limit)
-            else { continue }
-            runs.append((start, token[token.index(after: colon)...]))
-        }
-        for (k, run) in runs.enumerated() {
-            let end = k + 1 < runs.count ? min(runs[k + 1].start, Int(FoldTable.limit)) : Int(FoldTable.limit)
-            guard let first = run.token.first, first &- 0x30 < 8, end > run.start else { continue }
+            else { return }
+            close(at: start)
+            let rest = token[(colon + 1)...]
+            guard let first = rest.first, first &- 0x30 < 8 else { return }
             let cls = UInt32(first &- 0x30) << 24
-            let rest = run.token.dropFirst()
-            switch rest.first {
-            case nil:
-                for v in run.start..<end { entries[v] = cls }
+            let how = rest.dropFirst()
+            switch how.first {
+            case nil: open = (start, cls, nil)
             case 0x2B, 0x2D:  // + or -
-                guard let d = Self.hex(rest.dropFirst()) else { continue }
-                let delta = rest.first == 0x2B ? d : -d
-                for v in run.start..<end where v + delta > 0 { entries[v] = cls | UInt32(v + delta) }
+                guard let d = Self.hex(how.dropFirst()) else { return }
+                open = (start, cls, how.first == 0x2B ? d : -d)
             case 0x2A:  // *
-                let scalars = rest.dropFirst().split(separator: 0x2C).compactMap {
+                let scalars = how.dropFirst().split(separator: 0x2C).compactMap {
                     Self.hex($0).flatMap { Unicode.Scalar(UInt32($0)) }
                 }
-                entries[run.start] = cls | UInt32(multi.count) | (1 << 21)
+                entries[start] = cls | UInt32(multi.count) | (1 << 21)
                 multi.append(scalars)
             default:
-                continue
+                return
             }
         }
+        // Token by token, in place: no array of the 5,900 tokens.
+        var text = text
+        text.withUTF8 { bytes in
+            var i = 0
+            while i < bytes.count {
+                var j = i
+                while j < bytes.count, bytes[j] != 0x20, bytes[j] != 0x0A { j += 1 }
+                if j > i { read(bytes[i..<j]) }
+                i = j + 1
+            }
+        }
+        close(at: Int(FoldTable.limit))
         self.init(entries: entries, multi: multi)
     }
 
