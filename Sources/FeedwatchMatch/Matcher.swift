@@ -324,32 +324,28 @@ public final class Matcher: Sendable {
     private struct Field {
         let set: FieldSet
         let name: String
-        /// The text of a field that is one text, or of a list of one item.
-        private let single: String?
-        /// A list's items, scanned one by one so that no phrase spans two of them (nil for one
-        /// text, or a list of one item or none).
-        let items: [String]?
-
-        init(set: FieldSet, name: String, text: String) {
-            (self.set, self.name, single, items) = (set, name, text, nil)
-        }
-
-        init(set: FieldSet, name: String, list: [String]) {
-            (self.set, self.name) = (set, name)
-            (single, items) = list.count > 1 ? (nil, list) : (list.first ?? "", nil)
-        }
+        let value: FieldValue
 
         /// The field's text (a list's items joined by `listSeparator`), for snippets and regular
         /// expressions: joined only for a story that needs one, not for every story.
-        var text: String { single ?? (items ?? []).joined(separator: Matcher.listSeparator) }
+        var text: String {
+            switch value {
+            case .text(let text): text
+            case .list(let items): items.joined(separator: Matcher.listSeparator)
+            }
+        }
     }
 
     private static let listSeparator = " \u{1F} "
 
-    /// A field's value as the story holds it.
+    /// A field's value as the scan reads it.
     private enum FieldValue {
+        /// One text, or a list of one item or none.
         case text(String)
+        /// A list of two items or more, scanned item by item so that no phrase spans two.
         case list([String])
+
+        static func of(_ items: [String]) -> FieldValue { items.count > 1 ? .list(items) : .text(items.first ?? "") }
     }
 
     /// Hands `body` each field some watch reads, in one fixed order: a hit names its field by
@@ -359,8 +355,8 @@ public final class Matcher: Sendable {
         if fieldsUsed.contains(.title) { body(.title, "title", .text(story.title)) }
         if fieldsUsed.contains(.summary) { body(.summary, "summary", .text(story.summary)) }
         if fieldsUsed.contains(.content) { body(.content, "content", .text(story.content)) }
-        if fieldsUsed.contains(.category) { body(.category, "category", .list(story.categories)) }
-        if fieldsUsed.contains(.author) { body(.author, "author", .list(story.authors)) }
+        if fieldsUsed.contains(.category) { body(.category, "category", .of(story.categories)) }
+        if fieldsUsed.contains(.author) { body(.author, "author", .of(story.authors)) }
         if fieldsUsed.contains(.link) { body(.link, "link", .text(story.link)) }
         if fieldsUsed.contains(.feed) { body(.feed, "feed", .text(story.feed)) }
     }
@@ -371,12 +367,7 @@ public final class Matcher: Sendable {
     private func fields(of story: StoryText) -> [Field] {
         var fields: [Field] = []
         fields.reserveCapacity(7)
-        forEachField(of: story) { set, name, value in
-            switch value {
-            case .text(let text): fields.append(Field(set: set, name: name, text: text))
-            case .list(let list): fields.append(Field(set: set, name: name, list: list))
-            }
-        }
+        forEachField(of: story) { fields.append(Field(set: $0, name: $1, value: $2)) }
         return fields
     }
 
@@ -454,10 +445,9 @@ public final class Matcher: Sendable {
         forEachField(of: story) { set, _, value in
             finder.begin(field: f, set: set)
             f += 1
-            var text: String
             switch value {
-            case .text(let t): text = t
-            case .list(let items) where items.count > 1:
+            case .text(var text): text.withUTF8 { scanner.scan($0, into: &finder) }
+            case .list(let items):
                 var offset = 0
                 for item in items {
                     var item = item
@@ -465,10 +455,7 @@ public final class Matcher: Sendable {
                     finder.breakPhrases()
                     offset += item.utf8.count + Self.listSeparator.utf8.count
                 }
-                return
-            case .list(let items): text = items.first ?? ""
             }
-            text.withUTF8 { scanner.scan($0, into: &finder) }
         }
         if finder.hitCount == 0 && alwaysEvaluate.isEmpty { return [] }
         return finder.withHits { evaluate($0, story, firstHit: firstHit) }
