@@ -817,12 +817,18 @@ public final class SQLiteStore: Sendable {
         if !before.blob.isEmpty, before.blob == now.blob { return }
         // The feed's first document: every story it lists was stored by this poll, so none has
         // left or come back (a cold start of 1,000 feeds read 30,000 keys back for nothing).
-        if firstPoll {
-            try db.cachedStatement(sql: "UPDATE feed SET listed = ? WHERE id = ?").execute(arguments: [
-                now.blob, feedID,
-            ])
-            return
+        if !firstPoll {
+            try recordDepartures(
+                db, feedID: feedID, before: before, now: now, at: time, previousDocumentAt: previousDocumentAt)
         }
+        try db.cachedStatement(sql: "UPDATE feed SET listed = ? WHERE id = ?").execute(arguments: [now.blob, feedID])
+    }
+
+    /// Marks the stories the previous document listed and this one does not as left, and those
+    /// back in it as not.
+    private func recordDepartures(
+        _ db: Database, feedID: Int64, before: Listing, now: Listing, at time: Int64, previousDocumentAt: Int64?
+    ) throws {
         let current = now.members
         let previous =
             before.blob.isEmpty
@@ -841,7 +847,6 @@ public final class SQLiteStore: Sendable {
         let back = try db.cachedStatement(
             sql: "UPDATE story SET left_at = NULL WHERE feed_id = ? AND key = ? AND left_at IS NOT NULL")
         for key in current.subtracting(previous) { try back.execute(arguments: [feedID, key]) }
-        try db.cachedStatement(sql: "UPDATE feed SET listed = ? WHERE id = ?").execute(arguments: [now.blob, feedID])
     }
 
     /// How a story found in a poll relates to what the store knows of its feed.
